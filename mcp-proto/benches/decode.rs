@@ -1,0 +1,2 @@
+//! Decode benchmark (written with the client core).
+fn main() {}
