@@ -84,3 +84,60 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
+
+/// Defines a unit type that stands for one constant string on the wire: the
+/// `"type"` of a content block, the `"mode"` of a URL elicitation, and so on.
+///
+/// A struct that carries its tag as a field of such a type writes the tag
+/// itself, so it has the right shape whether it is encoded alone or inside
+/// its union, and decoding it rejects a different tag instead of quietly
+/// keeping it among the unknown fields.
+macro_rules! wire_tag {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident = $wire:literal;
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name;
+
+        impl $name {
+            /// The wire spelling of this tag.
+            pub const VALUE: &'static str = $wire;
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($wire)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str($wire)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        write!(f, "the string {:?}", $wire)
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        if v == $wire {
+                            Ok($name)
+                        } else {
+                            Err(E::invalid_value(::serde::de::Unexpected::Str(v), &self))
+                        }
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+pub(crate) use wire_tag;

@@ -36,6 +36,7 @@ mod prompts;
 mod resources;
 mod roots;
 mod sampling;
+mod serde_util;
 mod subscriptions;
 mod tasks;
 mod tools;

@@ -38,7 +38,10 @@ impl InputRequest {
 
     /// Decodes the params of `method`. `Ok(None)` for a method that is not an
     /// input request; `Err` for a known method whose params do not decode.
-    pub fn from_method(method: &str, params: Option<Value>) -> Result<Option<Self>, serde_json::Error> {
+    pub fn from_method(
+        method: &str,
+        params: Option<Value>,
+    ) -> Result<Option<Self>, serde_json::Error> {
         let params = params.unwrap_or_else(|| Value::Object(JsonObject::new()));
         Ok(Some(match method {
             "elicitation/create" => InputRequest::Elicit(serde_json::from_value(params)?),
@@ -101,6 +104,9 @@ impl<'de> Deserialize<'de> for InputRequest {
 pub type InputRequests = BTreeMap<String, InputRequest>;
 
 /// The client's answer to one input request.
+// A sampling result is much larger than the others, but answers are built
+// once and sent; boxing it would only make them clumsier to construct.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum InputResponse {

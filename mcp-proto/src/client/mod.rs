@@ -1,0 +1,730 @@
+//! The client connection state machine.
+//!
+//! [`Client`] is driven through three kinds of input and one drain:
+//!
+//! ```text
+//! user calls ──► request / ping / subscribe / provide_input / cancel / close
+//! bytes in   ──► handle_bytes(now, &[u8]), handle_eof(now)
+//! time       ──► handle_timeout(now)
+//! out        ◄── poll_output() -> Transmit(bytes) | Event(..) | CloseTransport
+//! deadline   ◄── poll_timeout() -> Option<Instant>
+//! ```
+//!
+//! After every input or command, drain `poll_output` until it returns
+//! `None`, then sleep until `poll_timeout` (or the next input).
+
+mod cache;
+mod calls;
+mod handshake;
+mod inbound;
+mod input;
+mod outbound;
+mod responses;
+mod subscriptions;
+mod timers;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::config::{CachePolicy, Config, EraPreference, RequestOptions};
+use crate::error::{
+    CloseReason, HandshakeError, RequestError, UsageError, Violation, ViolationKind,
+};
+use crate::event::{CallId, Event, InputId, Output, Reply};
+use crate::framing::LineDeframer;
+use crate::methods::{self, Method};
+use crate::model::{meta, Implementation, JsonObject, LoggingLevel, RequestId, ServerCapabilities};
+use crate::version::{Era, ProtocolVersion};
+use crate::Tolerance;
+
+use cache::Cache;
+use calls::{Call, CallKind, CallState, Pages};
+use input::PendingInput;
+use subscriptions::Subscriptions;
+use timers::{Timer, Timers};
+
+pub use input::InputAnswer;
+pub use subscriptions::{SubscribeOutcome, Subscription};
+
+/// How many abandoned (cancelled or timed-out) request ids are remembered so
+/// that their late answers are dropped quietly rather than reported.
+const ABANDONED_MEMORY: usize = 4096;
+
+/// What the outstanding JSON-RPC request with a given id is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Call(CallId),
+    Probe,
+    Initialize,
+    Listen,
+}
+
+/// Where the connection is in its life.
+#[derive(Debug)]
+enum Phase {
+    /// `server/discover` is out; `version` is what it asked for.
+    Probing {
+        wire: i64,
+        version: ProtocolVersion,
+        retried: bool,
+    },
+    /// `initialize` is out. A probe may still be answered late.
+    Initializing {
+        late_discover: Option<Box<crate::model::DiscoverResult>>,
+    },
+    Ready,
+    Closed,
+}
+
+/// What the client knows about the server once it is ready.
+#[derive(Debug, Clone, Default)]
+struct ServerView {
+    capabilities: ServerCapabilities,
+    capabilities_known: bool,
+    info: Option<Implementation>,
+    instructions: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransportClose {
+    Open,
+    Pending,
+    Done,
+}
+
+/// A sans-IO MCP client connection over a byte stream (stdio, or any
+/// newline-delimited JSON-RPC pipe).
+///
+/// See the [crate documentation](crate) for the run loop and invariants.
+#[derive(Debug)]
+pub struct Client {
+    cfg: Config,
+    /// `clientCapabilities` as sent on modern requests, serialized once.
+    caps_modern: Box<RawValue>,
+    /// `clientInfo`, serialized once.
+    info_raw: Box<RawValue>,
+
+    phase: Phase,
+    version: Option<ProtocolVersion>,
+    server: ServerView,
+    log_level: Option<LoggingLevel>,
+
+    next_wire: i64,
+    next_call: u64,
+    next_input: u64,
+
+    calls: BTreeMap<CallId, Call>,
+    wire: BTreeMap<i64, Wire>,
+    abandoned: VecDeque<i64>,
+    abandoned_set: BTreeSet<i64>,
+    waiting_ready: VecDeque<CallId>,
+    progress: BTreeMap<RequestId, CallId>,
+
+    inputs: BTreeMap<InputId, PendingInput>,
+    server_requests: BTreeMap<RequestId, InputId>,
+
+    subs: Subscriptions,
+    cache: Cache,
+    timers: Timers,
+
+    deframer: LineDeframer,
+    tx: Vec<u8>,
+    events: VecDeque<Event>,
+    transport: TransportClose,
+    closed: Option<CloseReason>,
+    now: Instant,
+}
+
+impl Client {
+    /// A client over a byte stream, starting its handshake at `now`.
+    ///
+    /// The first frames (the `server/discover` probe or `initialize`) are
+    /// ready in [`poll_output`](Client::poll_output) straight away.
+    pub fn new(config: Config, now: Instant) -> Client {
+        let caps_modern = raw_of(&modern_capabilities(&config.capabilities));
+        let info_raw = raw_of(&config.client_info);
+        let mut client = Client {
+            deframer: LineDeframer::new(config.limits.max_frame_size.max(1)),
+            cache: Cache::new(config.cache_max_bytes),
+            cfg: config,
+            caps_modern,
+            info_raw,
+            phase: Phase::Closed,
+            version: None,
+            server: ServerView::default(),
+            log_level: None,
+            next_wire: 1,
+            next_call: 1,
+            next_input: 1,
+            calls: BTreeMap::new(),
+            wire: BTreeMap::new(),
+            abandoned: VecDeque::new(),
+            abandoned_set: BTreeSet::new(),
+            waiting_ready: VecDeque::new(),
+            progress: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            server_requests: BTreeMap::new(),
+            subs: Subscriptions::default(),
+            timers: Timers::default(),
+            tx: Vec::new(),
+            events: VecDeque::new(),
+            transport: TransportClose::Open,
+            closed: None,
+            now,
+        };
+        client.start();
+        client
+    }
+
+    fn start(&mut self) {
+        let modern = self.cfg.newest(Era::Modern);
+        let legacy = self.cfg.newest(Era::Legacy);
+        match (self.cfg.era, modern, legacy) {
+            (EraPreference::Auto | EraPreference::Modern, Some(v), _) => self.send_probe(v, false),
+            (EraPreference::Auto | EraPreference::Legacy, _, Some(v)) => self.send_initialize(v),
+            _ => self.close_with(CloseReason::Handshake(HandshakeError::NoCommonVersion {
+                server: Vec::new(),
+                client: self.cfg.versions.clone(),
+            })),
+        }
+    }
+
+    // ----- commands -------------------------------------------------------
+
+    /// Sends a typed request. The terminal [`Event::Response`] carries a
+    /// [`Reply`] whose [`decode`](Reply::decode) gives `M::Result`.
+    ///
+    /// List methods called without a cursor fetch every page and return the
+    /// merged list, unless `opts.first_page_only` is set.
+    pub fn request<M: Method>(
+        &mut self,
+        now: Instant,
+        params: &M::Params,
+        opts: RequestOptions,
+    ) -> Result<CallId, UsageError> {
+        let params = to_object(M::NAME, params)?;
+        self.issue(now, CallKind::Request, M::NAME.to_owned(), params, opts)
+    }
+
+    /// Sends a request by method name with params as a JSON object. The same
+    /// pagination, caching, MRTR and capability rules apply as for typed
+    /// requests of that method.
+    pub fn request_raw(
+        &mut self,
+        now: Instant,
+        method: &str,
+        params: JsonObject,
+        opts: RequestOptions,
+    ) -> Result<CallId, UsageError> {
+        self.issue(now, CallKind::Request, method.to_owned(), params, opts)
+    }
+
+    /// Checks the server is alive: `ping` in the legacy era, `server/discover`
+    /// in the modern one (which has no ping).
+    pub fn ping(&mut self, now: Instant, opts: RequestOptions) -> Result<CallId, UsageError> {
+        let opts = RequestOptions {
+            cache: CachePolicy::Bypass,
+            ..opts
+        };
+        self.issue(now, CallKind::Ping, String::new(), JsonObject::new(), opts)
+    }
+
+    /// Sets the server's log level: `logging/setLevel` in the legacy era; in
+    /// the modern era every later request carries the level in `_meta` (the
+    /// call then finishes at once).
+    pub fn set_log_level(
+        &mut self,
+        now: Instant,
+        level: LoggingLevel,
+    ) -> Result<CallId, UsageError> {
+        self.issue(
+            now,
+            CallKind::SetLogLevel(level),
+            String::new(),
+            JsonObject::new(),
+            RequestOptions::default(),
+        )
+    }
+
+    /// Subscribes to change notifications: `resources/subscribe` in the legacy
+    /// era, a `subscriptions/listen` stream in the modern one. The reply
+    /// decodes as [`SubscribeOutcome`]: whether the server honours it.
+    ///
+    /// Legacy servers send list-changed notifications without subscribing;
+    /// subscribing to them only reports whether the server advertises them.
+    pub fn subscribe(&mut self, now: Instant, what: Subscription) -> Result<CallId, UsageError> {
+        self.issue(
+            now,
+            CallKind::Subscribe(what),
+            String::new(),
+            JsonObject::new(),
+            RequestOptions::default(),
+        )
+    }
+
+    /// Ends a subscription. Notifications for it stop at once.
+    pub fn unsubscribe(&mut self, now: Instant, what: Subscription) -> Result<CallId, UsageError> {
+        self.issue(
+            now,
+            CallKind::Unsubscribe(what),
+            String::new(),
+            JsonObject::new(),
+            RequestOptions::default(),
+        )
+    }
+
+    /// Cancels a call: sends `notifications/cancelled` if a request is out,
+    /// and ends the call with `RequestError::Cancelled`. Returns false if the
+    /// call had already ended.
+    pub fn cancel(&mut self, now: Instant, call: CallId, reason: Option<String>) -> bool {
+        self.advance(now);
+        if !self.calls.contains_key(&call) {
+            return false;
+        }
+        self.abandon_wire(call, reason.as_deref());
+        self.finish(call, Err(RequestError::Cancelled { reason }));
+        true
+    }
+
+    /// Tells a legacy server that the client's roots changed
+    /// (`notifications/roots/list_changed`). A no-op in the modern era, which
+    /// has no such notification.
+    pub fn notify_roots_list_changed(&mut self, now: Instant) -> Result<(), UsageError> {
+        self.advance(now);
+        if self.closed.is_some() {
+            return Err(UsageError::Closed);
+        }
+        let declared = self
+            .cfg
+            .capabilities
+            .roots
+            .as_ref()
+            .and_then(|r| r.list_changed)
+            .unwrap_or(false);
+        if !declared {
+            return Err(UsageError::CapabilityNotDeclared {
+                operation: "notify_roots_list_changed",
+                capability: "roots.listChanged",
+            });
+        }
+        if matches!(self.phase, Phase::Ready) && self.era() == Some(Era::Legacy) {
+            self.write_notification("notifications/roots/list_changed", None::<&Value>);
+        }
+        Ok(())
+    }
+
+    /// Closes the connection: pending calls end with `RequestError::Closed`,
+    /// then `Output::CloseTransport` and `Event::Closed` follow.
+    pub fn close(&mut self, now: Instant) {
+        self.advance(now);
+        self.close_with(CloseReason::ClosedByUser);
+    }
+
+    // ----- inputs ---------------------------------------------------------
+
+    /// Feeds bytes read from the server.
+    ///
+    /// All bytes are taken unless the event queue is full and more than a
+    /// frame is already buffered: then nothing is taken and
+    /// `UsageError::Backlogged` says to drain `poll_output` first.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> Result<(), UsageError> {
+        self.advance(now);
+        if self.closed.is_some() {
+            return Ok(());
+        }
+        let paused = self.events.len() >= self.cfg.limits.max_queued_events;
+        if paused && self.deframer.buffered_len() > self.cfg.limits.max_frame_size {
+            return Err(UsageError::Backlogged {
+                buffered: self.deframer.buffered_len(),
+            });
+        }
+        self.deframer.push(bytes);
+        self.process_input(false);
+        Ok(())
+    }
+
+    /// The server closed its output. Buffered frames are processed, then the
+    /// connection closes (`CloseReason::PeerClosed`) unless it already has.
+    pub fn handle_eof(&mut self, now: Instant) {
+        self.advance(now);
+        if self.closed.is_some() {
+            return;
+        }
+        self.process_input(true);
+        if let Some(frame) = self.deframer.finish() {
+            self.on_frame(frame);
+        }
+        let during_probe = matches!(self.phase, Phase::Probing { .. });
+        self.close_with(CloseReason::PeerClosed { during_probe });
+    }
+
+    /// Fires every deadline at or before `now`. Safe to call early or
+    /// repeatedly: with nothing due it does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.advance(now);
+        while let Some(timer) = self.timers.pop_due(self.now) {
+            match timer {
+                Timer::Handshake => self.on_handshake_timeout(),
+                Timer::Call(call) => self.on_call_timeout(call),
+                Timer::Input(input) => self.on_input_timeout(input),
+                Timer::Listen(wire) => self.on_listen_timeout(wire),
+            }
+            if self.closed.is_some() {
+                break;
+            }
+        }
+    }
+
+    // ----- outputs --------------------------------------------------------
+
+    /// The next thing to act on, or `None` when there is nothing to do until
+    /// the next input or deadline.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<Output> {
+        loop {
+            if !self.tx.is_empty() {
+                return Some(Output::Transmit(std::mem::take(&mut self.tx)));
+            }
+            if self.transport == TransportClose::Pending {
+                self.transport = TransportClose::Done;
+                return Some(Output::CloseTransport);
+            }
+            if let Some(ev) = self.events.pop_front() {
+                return Some(Output::Event(ev));
+            }
+            // Input paused on a full event queue resumes once it is drained.
+            if self.closed.is_none() && self.deframer.has_frame() {
+                self.process_input(false);
+                if !self.tx.is_empty()
+                    || !self.events.is_empty()
+                    || self.transport == TransportClose::Pending
+                {
+                    continue;
+                }
+            }
+            return None;
+        }
+    }
+
+    /// The next deadline; call [`handle_timeout`](Client::handle_timeout) then.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed.is_some() {
+            return None;
+        }
+        self.timers.next()
+    }
+
+    // ----- state ----------------------------------------------------------
+
+    /// The negotiated protocol version, once ready.
+    pub fn version(&self) -> Option<ProtocolVersion> {
+        matches!(self.phase, Phase::Ready)
+            .then_some(self.version)
+            .flatten()
+    }
+
+    /// The server's era, once ready.
+    pub fn era(&self) -> Option<Era> {
+        self.version().map(ProtocolVersion::era)
+    }
+
+    /// The server's capabilities, once ready.
+    pub fn server_capabilities(&self) -> Option<&ServerCapabilities> {
+        matches!(self.phase, Phase::Ready).then_some(&self.server.capabilities)
+    }
+
+    /// The server's identity, once ready (if it gave one).
+    pub fn server_info(&self) -> Option<&Implementation> {
+        self.server.info.as_ref()
+    }
+
+    /// Whether the handshake finished.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.phase, Phase::Ready)
+    }
+
+    /// Why the connection closed, if it has.
+    pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+
+    /// Calls that have not ended yet.
+    pub fn pending_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Input requests waiting for an answer.
+    pub fn pending_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    // ----- internals shared by the submodules ------------------------------
+
+    fn advance(&mut self, now: Instant) {
+        // Time never runs backwards inside the core, whatever the caller does.
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    fn issue(
+        &mut self,
+        now: Instant,
+        kind: CallKind,
+        method: String,
+        params: JsonObject,
+        opts: RequestOptions,
+    ) -> Result<CallId, UsageError> {
+        self.advance(now);
+        if self.closed.is_some() {
+            return Err(UsageError::Closed);
+        }
+        let limit = self.cfg.limits.max_pending_calls;
+        if self.calls.len() >= limit {
+            return Err(UsageError::TooManyPending { limit });
+        }
+        let id = CallId(self.next_call);
+        self.next_call += 1;
+        let info = methods::info(&method);
+        let user_token = params
+            .get("_meta")
+            .and_then(Value::as_object)
+            .and_then(meta::progress_token);
+        let (progress_token, user_token_set) = match user_token {
+            Some(t) => (Some(t), true),
+            None if opts.progress => (Some(self.fresh_progress_token(id)), false),
+            None => (None, false),
+        };
+        if let Some(t) = &progress_token {
+            self.progress.insert(t.clone(), id);
+        }
+        let pages =
+            (info.list_key.is_some() && !opts.first_page_only && !params.contains_key("cursor"))
+                .then(Pages::default);
+        let call = Call {
+            kind,
+            method,
+            params,
+            info,
+            state: CallState::WaitingReady,
+            timeout: opts.timeout.unwrap_or(self.cfg.request_timeout),
+            reset_on_progress: opts
+                .reset_timeout_on_progress
+                .unwrap_or(self.cfg.reset_timeout_on_progress),
+            hard_deadline: opts
+                .max_total_timeout
+                .or(self.cfg.max_total_timeout)
+                .map(|d| self.now + d),
+            cache: if self.cfg.cache {
+                opts.cache
+            } else {
+                CachePolicy::Bypass
+            },
+            extra_meta: opts.meta,
+            progress_token,
+            user_token: user_token_set,
+            started: self.now,
+            pages,
+            mrtr: None,
+            rounds: 0,
+            version_retried: false,
+        };
+        let deadline = call.deadline_from(self.now);
+        self.calls.insert(id, call);
+        self.timers.set(Timer::Call(id), deadline);
+        if matches!(self.phase, Phase::Ready) {
+            self.dispatch(id);
+        } else {
+            self.waiting_ready.push_back(id);
+        }
+        Ok(id)
+    }
+
+    fn fresh_progress_token(&self, id: CallId) -> RequestId {
+        let n = RequestId::Number(id.0 as i64);
+        if self.progress.contains_key(&n) {
+            RequestId::String(format!("mcp-progress-{}", id.0))
+        } else {
+            n
+        }
+    }
+
+    /// Ends a call with its one terminal event. Every path that ends a call
+    /// goes through here.
+    fn finish(&mut self, id: CallId, result: Result<Reply, RequestError>) {
+        let Some(call) = self.calls.remove(&id) else {
+            return;
+        };
+        if let CallState::InFlight(w) = call.state {
+            self.wire.remove(&w);
+        }
+        self.timers.clear(Timer::Call(id));
+        if let Some(t) = &call.progress_token {
+            if self.progress.get(t) == Some(&id) {
+                self.progress.remove(t);
+            }
+        }
+        if let Some(m) = &call.mrtr {
+            for input in m.waiting.clone() {
+                self.withdraw_input(input, "its call ended");
+            }
+        }
+        self.events.push_back(Event::Response { call: id, result });
+    }
+
+    /// Stops waiting for a call's outstanding request and tells the server
+    /// (`notifications/cancelled`; `initialize` is never a call).
+    fn abandon_wire(&mut self, call: CallId, reason: Option<&str>) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        if let CallState::InFlight(w) = c.state {
+            self.wire.remove(&w);
+            self.remember_abandoned(w);
+            self.send_cancelled(w, reason);
+        }
+    }
+
+    fn remember_abandoned(&mut self, wire: i64) {
+        if self.abandoned.len() >= ABANDONED_MEMORY {
+            if let Some(old) = self.abandoned.pop_front() {
+                self.abandoned_set.remove(&old);
+            }
+        }
+        self.abandoned.push_back(wire);
+        self.abandoned_set.insert(wire);
+    }
+
+    fn on_call_timeout(&mut self, call: CallId) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        let after = self.now.saturating_duration_since(c.started);
+        self.abandon_wire(call, Some("timeout"));
+        self.finish(call, Err(RequestError::Timeout { after }));
+    }
+
+    /// Reports a protocol breach, or closes the connection over it when the
+    /// policy is strict.
+    fn violation(&mut self, kind: ViolationKind, detail: impl Into<String>) {
+        let v = Violation {
+            kind,
+            detail: detail.into(),
+        };
+        match self.cfg.tolerance {
+            Tolerance::Lenient => self.events.push_back(Event::Violation(v)),
+            Tolerance::Strict => self.close_with(CloseReason::Protocol(v)),
+        }
+    }
+
+    /// Ends the connection: every call and input request ends, then the
+    /// transport is closed and `Event::Closed` is the last event.
+    fn close_with(&mut self, reason: CloseReason) {
+        if self.closed.is_some() {
+            return;
+        }
+        self.phase = Phase::Closed;
+        self.closed = Some(reason.clone());
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        for call in calls {
+            self.finish(call, Err(RequestError::Closed(reason.clone())));
+        }
+        let inputs: Vec<InputId> = self.inputs.keys().copied().collect();
+        for input in inputs {
+            self.withdraw_input(input, "the connection closed");
+        }
+        self.waiting_ready.clear();
+        self.wire.clear();
+        self.progress.clear();
+        self.server_requests.clear();
+        self.subs = Subscriptions::default();
+        self.timers.clear_all();
+        if self.transport == TransportClose::Open {
+            self.transport = TransportClose::Pending;
+        }
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    fn alloc_wire(&mut self) -> i64 {
+        let id = self.next_wire;
+        self.next_wire += 1;
+        id
+    }
+
+    fn modern(&self) -> bool {
+        self.version.is_some_and(|v| v.era() == Era::Modern)
+    }
+}
+
+/// The client capabilities as a modern request declares them: no
+/// `roots.listChanged` (there is no such notification) and no legacy `tasks`.
+fn modern_capabilities(
+    caps: &crate::model::ClientCapabilities,
+) -> crate::model::ClientCapabilities {
+    let mut caps = caps.clone();
+    if let Some(roots) = caps.roots.as_mut() {
+        roots.list_changed = None;
+    }
+    caps.tasks = None;
+    caps
+}
+
+fn raw_of<T: Serialize>(value: &T) -> Box<RawValue> {
+    // Plain data of our own model always serializes; "{}" is the safe value
+    // should that ever change.
+    serde_json::value::to_raw_value(value)
+        .unwrap_or_else(|_| RawValue::from_string("{}".to_owned()).expect("\"{}\" is valid JSON"))
+}
+
+fn to_object<P: Serialize>(method: &str, params: &P) -> Result<JsonObject, UsageError> {
+    match serde_json::to_value(params) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(JsonObject::new()),
+        Ok(other) => Err(UsageError::ParamsNotObject {
+            method: method.to_owned(),
+            got: json_kind(&other),
+        }),
+        Err(e) => Err(UsageError::Serialize {
+            method: method.to_owned(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The first `max` characters of `text`, for error messages.
+fn snippet(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..cut], text.len())
+}

@@ -1,0 +1,68 @@
+//! Deadlines, kept in one ordered set so the next one is always at hand.
+//!
+//! Each owner (a call, an input request, the handshake, a listen stream)
+//! holds at most one deadline; arming again replaces it, so the set never
+//! holds stale entries and `next` is exact.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use crate::event::{CallId, InputId};
+
+/// Who a deadline belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Timer {
+    /// The handshake step in progress (probe or initialize).
+    Handshake,
+    /// A call's answer (or its total time cap).
+    Call(CallId),
+    /// An input request waiting for the application.
+    Input(InputId),
+    /// A `subscriptions/listen` waiting for its acknowledgement.
+    Listen(i64),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Timers {
+    queue: BTreeSet<(Instant, Timer)>,
+    armed: BTreeMap<Timer, Instant>,
+}
+
+impl Timers {
+    /// Arms (or re-arms) `timer` at `at`.
+    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
+        if let Some(old) = self.armed.insert(timer, at) {
+            self.queue.remove(&(old, timer));
+        }
+        self.queue.insert((at, timer));
+    }
+
+    /// Disarms `timer`; a no-op if it is not armed.
+    pub(crate) fn clear(&mut self, timer: Timer) {
+        if let Some(old) = self.armed.remove(&timer) {
+            self.queue.remove(&(old, timer));
+        }
+    }
+
+    /// The earliest deadline.
+    pub(crate) fn next(&self) -> Option<Instant> {
+        self.queue.first().map(|(at, _)| *at)
+    }
+
+    /// Removes and returns the earliest timer due at or before `now`.
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Timer> {
+        let &(at, timer) = self.queue.first()?;
+        if at > now {
+            return None;
+        }
+        self.queue.remove(&(at, timer));
+        self.armed.remove(&timer);
+        Some(timer)
+    }
+
+    /// Disarms everything.
+    pub(crate) fn clear_all(&mut self) {
+        self.queue.clear();
+        self.armed.clear();
+    }
+}

@@ -1,0 +1,336 @@
+//! What can go wrong, split by who caused it.
+//!
+//! - [`UsageError`]: the caller misused the API. Returned synchronously from
+//!   the command; nothing changed, the client stays usable.
+//! - [`RequestError`]: how one request ended when it did not succeed. Carried
+//!   by its terminal [`Event::Response`](crate::Event::Response).
+//! - [`Violation`]: the server broke the protocol. Reported as
+//!   [`Event::Violation`](crate::Event::Violation) under the lenient policy;
+//!   under the strict policy it closes the connection with
+//!   [`CloseReason::Protocol`].
+//! - [`CloseReason`]: why the connection ended. Carried by
+//!   [`Event::Closed`](crate::Event::Closed) and by every request still
+//!   pending at that moment.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::ErrorObject;
+use crate::{CallId, InputId, ProtocolVersion};
+
+/// The caller misused the API; the client's state is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// The connection is closed; open a new one.
+    #[error("the connection is closed: start a new client")]
+    Closed,
+    /// Too many requests are pending; wait for some to finish or raise
+    /// `Limits::max_pending_calls`.
+    #[error("{limit} requests are already pending: wait for some to finish or raise Limits::max_pending_calls")]
+    TooManyPending {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// Request params must serialize to a JSON object.
+    #[error("params of {method} must serialize to a JSON object, got {got}")]
+    ParamsNotObject {
+        /// The method.
+        method: String,
+        /// What they serialized to (`array`, `string`, ...).
+        got: &'static str,
+    },
+    /// Request params failed to serialize.
+    #[error("params of {method} failed to serialize: {message}")]
+    Serialize {
+        /// The method.
+        method: String,
+        /// serde's message.
+        message: String,
+    },
+    /// No input request with this id is waiting (already answered, withdrawn
+    /// by the server, or never issued).
+    #[error("no input request {0} is waiting: it was answered, withdrawn or never issued")]
+    UnknownInput(InputId),
+    /// The answer does not fit the input request (for example a sampling
+    /// result for an elicitation).
+    #[error("input request {input} is {expected}, but the answer is {got}")]
+    InputMismatch {
+        /// The input request.
+        input: InputId,
+        /// The method of the request.
+        expected: &'static str,
+        /// The kind of answer given.
+        got: &'static str,
+    },
+    /// Input processing is paused because the event queue is full and more
+    /// than a frame's worth of bytes is buffered: drain `poll_output` first,
+    /// then hand the same bytes in again.
+    #[error("input backlog: {buffered} bytes are buffered while the event queue is full; drain poll_output and retry")]
+    Backlogged {
+        /// Bytes held by the deframer.
+        buffered: usize,
+    },
+    /// The operation needs a client capability that the configuration does
+    /// not declare.
+    #[error("{operation} needs the client capability {capability}, which Config::capabilities does not declare")]
+    CapabilityNotDeclared {
+        /// What was attempted.
+        operation: &'static str,
+        /// The missing capability.
+        capability: &'static str,
+    },
+}
+
+/// How a request ended when it did not succeed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The server answered with a JSON-RPC error.
+    #[error("server error: {0}")]
+    Server(ErrorObject),
+    /// No answer within the request's timeout; the core sent the cancellation.
+    #[error("timed out after {after:?}")]
+    Timeout {
+        /// How long the request was waited for.
+        after: Duration,
+    },
+    /// Cancelled by the caller; the core sent the cancellation.
+    #[error("cancelled{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Cancelled {
+        /// The reason given to `cancel`.
+        reason: Option<String>,
+    },
+    /// The connection closed before an answer arrived.
+    #[error("connection closed: {0}")]
+    Closed(CloseReason),
+    /// The server did not advertise the capability this method needs, so the
+    /// request was not sent. Disable `Config::enforce_capabilities` to send
+    /// it anyway.
+    #[error("the server does not advertise {capability}, which {method} needs")]
+    Unsupported {
+        /// The method.
+        method: String,
+        /// The capability it needs (e.g. `tools`, `resources.subscribe`).
+        capability: &'static str,
+    },
+    /// The method does not exist in the negotiated revision (for example
+    /// `resources/subscribe` with a 2026-07-28 server).
+    #[error("{method} does not exist in protocol revision {version}")]
+    NotInRevision {
+        /// The method.
+        method: String,
+        /// The negotiated revision.
+        version: ProtocolVersion,
+    },
+    /// The answer did not have the shape the protocol requires.
+    #[error("invalid response to {method}: {detail}")]
+    InvalidResponse {
+        /// The method.
+        method: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The response frame was larger than `Limits::max_frame_size` and was
+    /// dropped unread.
+    #[error(
+        "the response was {len} bytes, over the {limit}-byte frame limit (Limits::max_frame_size)"
+    )]
+    ResponseTooLarge {
+        /// Size of the dropped frame.
+        len: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The server needed input that was refused (or that this client does not
+    /// offer), so the request cannot finish.
+    #[error("the server needed {method}, which was refused: {detail}")]
+    InputRefused {
+        /// The input method (`sampling/createMessage`, `roots/list`, ...).
+        method: &'static str,
+        /// Why.
+        detail: String,
+    },
+    /// The server kept asking for input past `Config::max_input_rounds`.
+    #[error("the server asked for input {rounds} times; giving up (Config::max_input_rounds)")]
+    TooManyInputRounds {
+        /// Rounds done.
+        rounds: u32,
+    },
+    /// A paginated list went on past `Config::max_pages`.
+    #[error("the list went on past {pages} pages; giving up (Config::max_pages)")]
+    TooManyPages {
+        /// Pages fetched.
+        pages: u32,
+    },
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The caller closed it.
+    #[error("closed by the client")]
+    ClosedByUser,
+    /// The server closed its output (end of file).
+    #[error("the server closed the connection{}", if *during_probe { " while the client was probing its protocol era (restart it with Era::Legacy)" } else { "" })]
+    PeerClosed {
+        /// It happened while the client was probing with `server/discover`:
+        /// some legacy servers exit on an unknown first request. Restarting the
+        /// server with `EraPreference::Legacy` skips the probe.
+        during_probe: bool,
+    },
+    /// Startup failed.
+    #[error("handshake failed: {0}")]
+    Handshake(HandshakeError),
+    /// The server broke the protocol and the policy is strict.
+    #[error("protocol violation: {0}")]
+    Protocol(Violation),
+}
+
+impl CloseReason {
+    /// Whether restarting the server with `EraPreference::Legacy` is likely to
+    /// work (the server exited on the `server/discover` probe).
+    pub fn suggests_legacy_restart(&self) -> bool {
+        matches!(self, CloseReason::PeerClosed { during_probe: true })
+    }
+}
+
+/// Why startup failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The server did not answer `initialize` (or, with `EraPreference::Modern`,
+    /// `server/discover`) in time.
+    #[error("no answer to {method} within {after:?} (Config::handshake_timeout)")]
+    Timeout {
+        /// The method that went unanswered.
+        method: &'static str,
+        /// How long the client waited.
+        after: Duration,
+    },
+    /// The server rejected `initialize` or `server/discover`.
+    #[error("the server rejected {method}: {error}")]
+    Rejected {
+        /// The rejected method.
+        method: &'static str,
+        /// The server's error; a modern-only server names its versions here.
+        error: ErrorObject,
+    },
+    /// No protocol version both sides speak.
+    #[error("no common protocol version: the server speaks {server:?}, this client {client:?}")]
+    NoCommonVersion {
+        /// What the server listed.
+        server: Vec<String>,
+        /// What this client is configured to speak.
+        client: Vec<ProtocolVersion>,
+    },
+    /// The server answered `initialize` with a version this client does not
+    /// speak (the spec says to disconnect).
+    #[error("the server chose protocol version {0:?}, which this client does not speak")]
+    UnsupportedVersion(String),
+    /// The answer to `initialize` or `server/discover` did not decode.
+    #[error("invalid {method} result: {detail}")]
+    InvalidResult {
+        /// The method.
+        method: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// A breach of the protocol by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// What kind of breach.
+    pub kind: ViolationKind,
+    /// Details for humans: the offending text (shortened) and what was done.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// The kinds of protocol breach the client recognizes. Under the lenient
+/// policy each is reported and the connection goes on as described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A line on stdout that is not JSON (banners, stray prints). Skipped.
+    NotJson,
+    /// A line that is not valid UTF-8. Skipped.
+    InvalidUtf8,
+    /// A line longer than `Limits::max_frame_size`. Dropped unread; a request
+    /// it answered fails with `RequestError::ResponseTooLarge`.
+    FrameTooLarge,
+    /// JSON that is not a JSON-RPC message (no method, no result or error,
+    /// bad id). Skipped.
+    InvalidMessage,
+    /// A message without `"jsonrpc": "2.0"`. Processed anyway.
+    MissingJsonrpcVersion,
+    /// A response carrying both `result` and `error`. The error wins.
+    ResultAndError,
+    /// An error response with a null or missing id. Reported, matched to
+    /// nothing.
+    ErrorWithoutId,
+    /// A response whose id matches no request the client sent. Ignored.
+    UnknownResponseId,
+    /// A JSON-RPC batch from a revision that forbids batches. Processed.
+    UnexpectedBatch,
+    /// A notification whose params do not decode. Delivered as
+    /// `Notification::Other`.
+    InvalidNotification,
+    /// A notification method the client does not know. Delivered as
+    /// `Notification::Other` (only reported under the strict policy).
+    UnknownNotification,
+    /// A progress notification whose token matches no pending request.
+    /// Ignored.
+    UnknownProgressToken,
+    /// A server-to-client request from a modern server (they may not send
+    /// any). Not answered.
+    UnexpectedRequest,
+    /// A subscription notification for a subscription that is not open, or
+    /// of a kind not subscribed to. Dropped.
+    UnexpectedSubscriptionMessage,
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ViolationKind::NotJson => "line is not JSON",
+            ViolationKind::InvalidUtf8 => "line is not valid UTF-8",
+            ViolationKind::FrameTooLarge => "frame over the size limit",
+            ViolationKind::InvalidMessage => "not a JSON-RPC message",
+            ViolationKind::MissingJsonrpcVersion => "missing \"jsonrpc\": \"2.0\"",
+            ViolationKind::ResultAndError => "response has both result and error",
+            ViolationKind::ErrorWithoutId => "error response without an id",
+            ViolationKind::UnknownResponseId => "response to an unknown request id",
+            ViolationKind::UnexpectedBatch => "batch from a revision without batching",
+            ViolationKind::InvalidNotification => "notification params do not decode",
+            ViolationKind::UnknownNotification => "unknown notification",
+            ViolationKind::UnknownProgressToken => "progress for an unknown token",
+            ViolationKind::UnexpectedRequest => "request from a server that may not send requests",
+            ViolationKind::UnexpectedSubscriptionMessage => {
+                "message for a subscription that is not open"
+            }
+        })
+    }
+}
+
+/// Things a user request may be told apart by in error messages.
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "call#{}", self.0)
+    }
+}
+
+impl fmt::Display for InputId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "input#{}", self.0)
+    }
+}

@@ -1,0 +1,261 @@
+//! A client and a scripted server joined by an in-memory pipe, on a virtual
+//! clock, with a transcript of everything that crossed.
+
+use std::time::{Duration, Instant};
+
+use crate::{Client, Config, Event, Notification, Output};
+
+use super::server::{ScriptedServer, ServerConfig};
+
+/// Upper bound on the steps of one `drive` or `settle`, so that a bug that
+/// makes the two sides talk forever fails a test instead of hanging it.
+const MAX_STEPS: usize = 100_000;
+
+/// A client and a server wired together.
+#[derive(Debug)]
+pub struct Pair {
+    /// The client under test.
+    pub client: Client,
+    /// Its peer.
+    pub server: ScriptedServer,
+    /// The virtual time now.
+    pub now: Instant,
+    start: Instant,
+    events: Vec<Event>,
+    transcript: Vec<String>,
+    eof_delivered: bool,
+    /// Split every client-bound write into chunks of this many bytes (tests
+    /// that framing survives arbitrary chunking).
+    pub chunk: Option<usize>,
+}
+
+impl Pair {
+    /// A fresh client and server, both started at `start`.
+    pub fn new(client: Config, server: ServerConfig, start: Instant) -> Pair {
+        Pair::from_parts(
+            Client::new(client, start),
+            ScriptedServer::new(server, start),
+            start,
+        )
+    }
+
+    /// Joins an existing client and server.
+    pub fn from_parts(client: Client, server: ScriptedServer, start: Instant) -> Pair {
+        Pair {
+            client,
+            server,
+            now: start,
+            start,
+            events: Vec::new(),
+            transcript: Vec::new(),
+            eof_delivered: false,
+            chunk: None,
+        }
+    }
+
+    fn stamp(&self) -> String {
+        format!(
+            "t+{}ms",
+            self.now.saturating_duration_since(self.start).as_millis()
+        )
+    }
+
+    /// Moves everything due now both ways until neither side has more.
+    /// Time does not advance.
+    pub fn drive(&mut self) {
+        for _ in 0..MAX_STEPS {
+            let mut progress = false;
+            while let Some(out) = self.client.poll_output() {
+                progress = true;
+                match out {
+                    Output::Transmit(bytes) => {
+                        for l in String::from_utf8_lossy(&bytes).lines() {
+                            self.transcript.push(format!("{} C→S {l}", self.stamp()));
+                        }
+                        self.server.handle_bytes(self.now, &bytes);
+                    }
+                    Output::CloseTransport => {
+                        self.transcript
+                            .push(format!("{} C closes the server's stdin", self.stamp()));
+                        self.server.handle_eof(self.now);
+                    }
+                    Output::Event(e) => {
+                        if let Some(d) = describe(&e) {
+                            self.transcript.push(format!("{} event {d}", self.stamp()));
+                        }
+                        self.events.push(e);
+                    }
+                }
+            }
+            while let Some(bytes) = self.server.poll_output(self.now) {
+                progress = true;
+                for l in String::from_utf8_lossy(&bytes).lines() {
+                    self.transcript.push(format!("{} S→C {l}", self.stamp()));
+                }
+                self.feed(&bytes);
+            }
+            if self.server.is_done() && !self.eof_delivered {
+                progress = true;
+                self.eof_delivered = true;
+                self.transcript
+                    .push(format!("{} S closes its stdout", self.stamp()));
+                self.client.handle_eof(self.now);
+            }
+            if !progress {
+                return;
+            }
+        }
+        panic!("Pair::drive did not settle within {MAX_STEPS} steps");
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        let chunk = self.chunk.unwrap_or(usize::MAX).max(1);
+        for piece in bytes.chunks(chunk) {
+            // The client may push back when its event queue is full: drain
+            // it into the event list and hand the bytes in again.
+            for _ in 0..MAX_STEPS {
+                match self.client.handle_bytes(self.now, piece) {
+                    Ok(()) => break,
+                    Err(crate::UsageError::Backlogged { .. }) => {
+                        while let Some(out) = self.client.poll_output() {
+                            if let Output::Event(e) = out {
+                                self.events.push(e);
+                            } else if let Output::Transmit(b) = out {
+                                self.server.handle_bytes(self.now, &b);
+                            }
+                        }
+                    }
+                    Err(e) => panic!("handle_bytes failed: {e}"),
+                }
+            }
+        }
+    }
+
+    /// The earliest deadline of either side.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match (self.client.poll_timeout(), self.server.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Advances the clock by `d`, firing every deadline on the way in order.
+    pub fn advance(&mut self, d: Duration) {
+        let to = self.now + d;
+        self.advance_to(to);
+    }
+
+    /// Advances the clock to `to`, firing every deadline on the way in order.
+    pub fn advance_to(&mut self, to: Instant) {
+        self.drive();
+        for _ in 0..MAX_STEPS {
+            match self.next_deadline() {
+                Some(t) if t <= to => {
+                    self.now = self.now.max(t);
+                    self.client.handle_timeout(self.now);
+                    self.drive();
+                }
+                _ => break,
+            }
+        }
+        self.now = self.now.max(to);
+        self.client.handle_timeout(self.now);
+        self.drive();
+    }
+
+    /// Drives, jumping time from deadline to deadline, until nothing is
+    /// left to happen. Returns the virtual time it took.
+    pub fn settle(&mut self) -> Duration {
+        let began = self.now;
+        self.drive();
+        for _ in 0..MAX_STEPS {
+            let Some(t) = self.next_deadline() else {
+                return self.now - began;
+            };
+            self.now = self.now.max(t);
+            self.client.handle_timeout(self.now);
+            self.drive();
+        }
+        panic!("Pair::settle did not settle within {MAX_STEPS} steps");
+    }
+
+    /// The client's events since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The client's events so far, without taking them.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Everything that crossed, one line each, with virtual timestamps.
+    pub fn transcript(&self) -> String {
+        let mut s = self.transcript.join("\n");
+        s.push('\n');
+        s
+    }
+
+    /// Adds a note to the transcript.
+    pub fn note(&mut self, text: &str) {
+        let line = format!("{} -- {text}", self.stamp());
+        self.transcript.push(line);
+    }
+}
+
+/// One line about an event for the transcript (wire records are left out:
+/// the frames themselves are already there).
+pub(crate) fn describe(e: &Event) -> Option<String> {
+    Some(match e {
+        Event::Ready(r) => format!(
+            "ready: {} {} server={}",
+            r.era,
+            r.version,
+            r.server_info.as_ref().map_or("?", |i| i.name.as_str())
+        ),
+        Event::Response {
+            call,
+            result: Ok(r),
+        } => {
+            format!(
+                "{call} ok ({}{}): {}",
+                r.method,
+                if r.from_cache { ", cached" } else { "" },
+                r.result.get()
+            )
+        }
+        Event::Response {
+            call,
+            result: Err(e),
+        } => format!("{call} failed: {e}"),
+        Event::InputNeeded(n) => format!(
+            "{} needed{}: {}",
+            n.id,
+            n.call.map(|c| format!(" by {c}")).unwrap_or_default(),
+            n.request.method()
+        ),
+        Event::InputWithdrawn { input, reason } => format!("{input} withdrawn: {reason}"),
+        Event::Progress { call, progress } => format!(
+            "{call} progress {}{}{}",
+            progress.progress,
+            progress
+                .total
+                .as_ref()
+                .map(|t| format!("/{t}"))
+                .unwrap_or_default(),
+            progress
+                .message
+                .as_ref()
+                .map(|m| format!(" {m:?}"))
+                .unwrap_or_default()
+        ),
+        Event::Notification(n) => match n {
+            Notification::Log(l) => format!("log {}: {}", l.level, l.data),
+            Notification::Other { method, .. } => format!("notification {method}"),
+            other => format!("notification {other:?}"),
+        },
+        Event::Violation(v) => format!("violation: {v}"),
+        Event::Wire(_) => return None,
+        Event::Closed(r) => format!("closed: {r}"),
+    })
+}
