@@ -19,19 +19,10 @@ use crate::model::{codes, ErrorObject, InputRequest, JsonObject};
 use crate::raw::RawJson;
 use crate::version::Era;
 
-use super::calls::{CallState, Mrtr};
+use super::calls::{CallKind, CallState, Mrtr};
 use super::input::Origin;
+use super::outbound::outcome_reply;
 use super::Client;
-
-/// Just the fields of a result the core acts on, read in one pass that
-/// skips everything else.
-#[derive(Deserialize, Default)]
-struct Peek<'a> {
-    #[serde(rename = "resultType", default, borrow)]
-    result_type: Option<Cow<'a, str>>,
-    #[serde(rename = "ttlMs", default)]
-    ttl_ms: Option<f64>,
-}
 
 /// `InputRequiredResult` with its requests still undecoded, so that one bad
 /// entry can be named instead of failing the whole result.
@@ -138,23 +129,28 @@ impl Client {
                 InputRequired,
                 Invalid(String),
             }
-            let kind = match raw.decode_borrowed::<Peek<'_>>() {
-                Err(e) => Kind::Invalid(format!("the result is not a JSON object: {e}")),
-                Ok(peek) => {
-                    ttl = peek.ttl_ms;
-                    match peek.result_type.as_deref() {
+            let kind = match crate::raw::top_level_members(raw.get(), ["resultType", "ttlMs"]) {
+                None => Kind::Invalid("the result is not a JSON object".to_owned()),
+                Some([result_type, ttl_ms]) => {
+                    ttl = ttl_ms.and_then(|t| t.parse::<f64>().ok());
+                    let result_type = result_type.map(json_str);
+                    match result_type.as_ref().map(|t| t.as_deref()) {
                         _ if !modern => Kind::Complete,
-                        None | Some("complete") => Kind::Complete,
-                        Some("input_required") if call.info.input_required_ok => {
+                        None | Some(Some("complete")) => Kind::Complete,
+                        Some(Some("input_required")) if call.info.input_required_ok => {
                             Kind::InputRequired
                         }
-                        Some("task")
+                        Some(Some("task"))
                             if call.method == "tools/call" && declares_tasks(&self.cfg) =>
                         {
                             Kind::Complete
                         }
-                        Some(other) => Kind::Invalid(format!(
+                        Some(Some(other)) => Kind::Invalid(format!(
                             "resultType {other:?} is not valid for {}",
+                            call.method
+                        )),
+                        Some(None) => Kind::Invalid(format!(
+                            "resultType is not a string in the result of {}",
                             call.method
                         )),
                     }
@@ -187,7 +183,13 @@ impl Client {
         if call.pages.is_some() {
             return self.on_page(id, raw, from_cache);
         }
-        let method = call.method.clone();
+        if matches!(call.kind, CallKind::Subscribe(_)) {
+            // Both eras answer `subscribe` with a SubscribeOutcome.
+            let method = call.method.clone();
+            return self.finish(id, Ok(outcome_reply(&method, true)));
+        }
+        // The call ends here, so its method moves into the reply.
+        let method = std::mem::take(&mut call.method);
         self.finish(
             id,
             Ok(Reply {
@@ -434,4 +436,14 @@ fn declares_tasks(cfg: &crate::Config) -> bool {
         .extensions
         .as_ref()
         .is_some_and(|e| e.contains_key("io.modelcontextprotocol/tasks"))
+}
+
+/// The value of a JSON string given as its raw text (`"abc"`), if it is one.
+fn json_str(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
 }
