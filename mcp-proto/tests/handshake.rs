@@ -431,3 +431,20 @@ fn a_banner_line_before_the_handshake_is_reported_and_skipped() {
         .iter()
         .any(|e| matches!(e, Event::Violation(v) if v.kind == ViolationKind::NotJson)));
 }
+
+#[test]
+fn a_legacy_server_that_pings_before_answering_the_probe_is_answered() {
+    let mut raw = Raw::new(Config::default());
+    raw.feed(r#"{"jsonrpc":"2.0","id":"early","method":"ping"}"#);
+    assert_eq!(
+        raw.last(),
+        &json!({"jsonrpc":"2.0","id":"early","result":{}})
+    );
+    raw.feed(r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"booting"}}"#);
+    assert!(raw
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Notification(mcp_proto::Notification::Log(_)))));
+    raw.feed(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}"#);
+    assert_eq!(raw.last()["method"], "initialize");
+}

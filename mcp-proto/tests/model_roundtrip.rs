@@ -1052,3 +1052,17 @@ fn constructors_build_the_expected_wire() {
         json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {} })
     );
 }
+
+#[test]
+fn error_response_ids_keep_null_absent_and_value_apart() {
+    use mcp_proto::model::JsonRpcErrorResponse;
+    for text in [
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#,
+        r#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"}}"#,
+        r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"nope"}}"#,
+    ] {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let decoded: JsonRpcErrorResponse = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&decoded).unwrap(), v, "{text}");
+    }
+}

@@ -666,8 +666,11 @@ impl Client {
         id
     }
 
+    /// Whether the server is known to be modern. While the era is still
+    /// being detected the answer is no: a legacy server may ping or log
+    /// before it answers the probe, and must be treated as what it is.
     fn modern(&self) -> bool {
-        self.version.is_some_and(|v| v.era() == Era::Modern)
+        matches!(self.phase, Phase::Ready) && self.version.is_some_and(|v| v.era() == Era::Modern)
     }
 }
 

@@ -104,11 +104,15 @@ impl<R> JsonRpcResultResponse<R> {
 pub struct JsonRpcErrorResponse {
     /// Always `"2.0"`.
     pub jsonrpc: String,
-    /// Id of the request answered; absent (or `null`, which decodes to
-    /// `None` and is written back as absent) when the request could not be
-    /// read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<RequestId>,
+    /// Id of the request answered. `Some(None)` is an explicit `null` (the
+    /// server could not read the request's id), `None` an absent member;
+    /// both are written back as they came.
+    #[serde(
+        default,
+        deserialize_with = "super::serde_util::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<Option<RequestId>>,
     /// The error.
     pub error: ErrorObject,
     /// Fields this crate does not know, kept for round trips.
@@ -117,11 +121,11 @@ pub struct JsonRpcErrorResponse {
 }
 
 impl JsonRpcErrorResponse {
-    /// An error response to `id`.
+    /// An error response to `id` (`None` writes `"id": null`).
     pub fn new(id: Option<RequestId>, error: ErrorObject) -> Self {
         JsonRpcErrorResponse {
             jsonrpc: JSONRPC_VERSION.to_owned(),
-            id,
+            id: Some(id),
             error,
             extra: JsonObject::new(),
         }
