@@ -69,6 +69,12 @@ fn main() {
         pair.settle();
         pair.client.close(pair.now);
         pair.settle();
-        print!("{}", pair.transcript());
+        for line in pair.transcript().lines() {
+            // Whole frames are in the snapshot tests; here a line is enough.
+            match line.char_indices().nth(160) {
+                Some((cut, _)) => println!("{}…", &line[..cut]),
+                None => println!("{line}"),
+            }
+        }
     }
 }
