@@ -18,6 +18,7 @@
 //! Enabled by the `testing` feature; used by this crate's tests, the
 //! workspace's integration tests and the fuzz targets.
 
+pub mod fuzz;
 mod pair;
 mod server;
 

@@ -1,0 +1,281 @@
+//! The seed corpora of the fuzz targets, generated from real conversations
+//! with the scripted server in each era and from the spec's examples.
+//!
+//! `MCP_WRITE_FUZZ_SEEDS=1 cargo test -p mcp-tests --test fuzz_seeds` writes
+//! them to `fuzz/corpus/<target>/seed-*`. Without the variable the test
+//! regenerates them in memory and checks that each is committed unchanged
+//! (inputs a fuzzer added next to them are left alone).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mcp_proto::methods::CallTool;
+use mcp_proto::model::{
+    CallToolRequestParams, ClientCapabilities, ElicitResult, ElicitationCapability,
+};
+use mcp_proto::testing::fuzz::{self, Inject, Op, Peer};
+use mcp_proto::testing::{Pair, ProbeReply, ServerConfig};
+use mcp_proto::{Config, Event, InputAnswer, RequestOptions, Tolerance};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Everything the server wrote in a scripted conversation.
+fn server_output(server: ServerConfig) -> Vec<u8> {
+    let cfg = Config::default().with_capabilities(ClientCapabilities {
+        elicitation: Some(ElicitationCapability::default()),
+        ..ClientCapabilities::default()
+    });
+    let mut pair = Pair::new(cfg, server, Instant::now());
+    pair.drive();
+    let now = pair.now;
+    for (name, args) in [
+        ("echo", serde_json::json!({"text": "seed"})),
+        ("slow", serde_json::json!({"steps": 2})),
+        ("ask_name", serde_json::json!({})),
+        ("boom", serde_json::json!({})),
+        ("touch", serde_json::json!({"uri": "file:///a.txt"})),
+    ] {
+        let params = CallToolRequestParams::new(name)
+            .with_arguments(args.as_object().cloned().unwrap_or_default());
+        pair.client
+            .request::<CallTool>(now, &params, RequestOptions::default().with_progress())
+            .unwrap();
+    }
+    pair.client
+        .request_raw(
+            now,
+            "tools/list",
+            Default::default(),
+            RequestOptions::default(),
+        )
+        .unwrap();
+    pair.drive();
+    let asked: Vec<_> = pair
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::InputNeeded(n) => Some(n.id),
+            _ => None,
+        })
+        .collect();
+    for id in asked {
+        let content = serde_json::json!({"name": "Seed"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        pair.client
+            .provide_input(
+                pair.now,
+                id,
+                InputAnswer::Elicit(ElicitResult::accept(content)),
+            )
+            .unwrap();
+    }
+    pair.settle();
+    let mut out = Vec::new();
+    for line in pair.transcript().lines() {
+        if let Some((_, frame)) = line.split_once(" S→C ") {
+            out.extend_from_slice(frame.as_bytes());
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
+    let mut s = BTreeMap::new();
+    let mut paged = ServerConfig::legacy();
+    paged.page_size = Some(4);
+    let mut banner = ServerConfig::legacy().with_legacy_versions(&["2025-03-26"]);
+    banner.banner = Some("Server starting...".into());
+    let conversations = [
+        ("legacy", ServerConfig::legacy()),
+        ("modern", ServerConfig::modern()),
+        ("dual", ServerConfig::dual()),
+        ("legacy-paged", paged),
+        ("legacy-banner", banner),
+        (
+            "legacy-2024",
+            ServerConfig::legacy().with_legacy_versions(&["2024-11-05"]),
+        ),
+        (
+            "legacy-idnull-probe",
+            ServerConfig::legacy().with_probe_reply(ProbeReply::IdNullError),
+        ),
+    ];
+    for (name, server) in conversations {
+        let output = server_output(server);
+        for (head, variant) in [
+            (0u8, "auto"),
+            (2, "legacy"),
+            (4, "modern"),
+            (1, "auto-strict"),
+        ] {
+            let mut data = vec![head | (5 << 3)];
+            data.extend_from_slice(&output);
+            s.insert(("jsonrpc_client", format!("seed-{name}-{variant}")), data);
+        }
+        let mut deframe = vec![200u8];
+        deframe.extend_from_slice(&output);
+        s.insert(("deframer", format!("seed-{name}")), deframe);
+        let crlf: Vec<u8> = output
+            .iter()
+            .flat_map(|b| {
+                if *b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![*b]
+                }
+            })
+            .collect();
+        let mut deframe = vec![7u8];
+        deframe.extend_from_slice(&crlf);
+        s.insert(
+            ("deframer", format!("seed-{name}-crlf-small-limit")),
+            deframe,
+        );
+    }
+
+    // Every spec example, as one line of server output.
+    let examples = root().join("spec/2026-07-28/schema/examples");
+    let mut dirs: Vec<_> = fs::read_dir(&examples)
+        .expect("vendored examples")
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut files: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            let value: serde_json::Value = serde_json::from_slice(&fs::read(&f).unwrap()).unwrap();
+            let mut data = vec![0u8];
+            data.extend_from_slice(value.to_string().as_bytes());
+            data.push(b'\n');
+            let name = format!(
+                "seed-example-{}-{}",
+                dir.file_name().unwrap().to_string_lossy(),
+                f.file_stem().unwrap().to_string_lossy()
+            );
+            s.insert(("jsonrpc_client", name), data);
+        }
+    }
+
+    // Conversations of operations.
+    let call = |tool: u8| Op::CallTool {
+        tool,
+        progress: true,
+        timeout_ms: None,
+    };
+    let flows: [(&str, Vec<Op>); 6] = [
+        (
+            "every-tool",
+            (0..14)
+                .map(call)
+                .chain([Op::Advance(Duration::from_secs(5))])
+                .collect(),
+        ),
+        (
+            "answer-inputs",
+            vec![
+                call(7),
+                call(8),
+                call(9),
+                call(10),
+                Op::Answer { input: 0, how: 0 },
+                Op::Answer { input: 0, how: 4 },
+                Op::Answer { input: 0, how: 3 },
+                Op::Advance(Duration::from_secs(1)),
+            ],
+        ),
+        (
+            "cancel-and-timeout",
+            vec![
+                call(5),
+                call(4),
+                Op::Cancel(1),
+                Op::CallTool {
+                    tool: 5,
+                    progress: false,
+                    timeout_ms: Some(500),
+                },
+                Op::Advance(Duration::from_secs(70)),
+            ],
+        ),
+        (
+            "subscriptions",
+            vec![
+                Op::Subscribe(0),
+                Op::Subscribe(3),
+                call(12),
+                Op::Unsubscribe(0),
+                Op::Inject(Inject::Notification(1)),
+                Op::ListTools {
+                    first_page_only: false,
+                },
+            ],
+        ),
+        (
+            "hostile",
+            vec![
+                call(0),
+                Op::Inject(Inject::Garbage(b"{\"jsonrpc\":".to_vec())),
+                Op::Inject(Inject::IdNullError),
+                Op::Inject(Inject::UnknownId(99)),
+                Op::Inject(Inject::Huge),
+                Op::Inject(Inject::Batch),
+                Op::Inject(Inject::Request(2)),
+                Op::Inject(Inject::Result { nth: 0, body: 3 }),
+                Op::Inject(Inject::Error {
+                    nth: 0,
+                    code: -32022,
+                }),
+            ],
+        ),
+        (
+            "exit-mid-call",
+            vec![call(5), call(7), Op::ServerExit, Op::Ping],
+        ),
+    ];
+    for (name, ops) in flows {
+        for (peer, pname) in [
+            (Peer::Legacy, "legacy"),
+            (Peer::Modern, "modern"),
+            (Peer::Dual, "dual"),
+            (Peer::SilentProbe, "silent"),
+        ] {
+            let data = fuzz::encode_ops(peer, Tolerance::Lenient, &ops);
+            s.insert(("client_ops", format!("seed-{name}-{pname}")), data);
+        }
+        let data = fuzz::encode_ops(Peer::Legacy, Tolerance::Strict, &ops);
+        s.insert(("client_ops", format!("seed-{name}-strict")), data);
+    }
+    s
+}
+
+#[test]
+fn seed_corpora_are_committed_and_current() {
+    let write = std::env::var("MCP_WRITE_FUZZ_SEEDS").is_ok_and(|v| v == "1");
+    let corpus = root().join("fuzz/corpus");
+    let mut stale = Vec::new();
+    for ((target, name), data) in seeds() {
+        let path = corpus.join(target).join(&name);
+        if write {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &data).unwrap();
+        } else if fs::read(&path).ok().as_deref() != Some(data.as_slice()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{} seeds are missing or out of date (regenerate with MCP_WRITE_FUZZ_SEEDS=1 cargo test -p mcp-tests --test fuzz_seeds): {stale:?}",
+        stale.len()
+    );
+}
