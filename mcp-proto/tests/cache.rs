@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use mcp_proto::methods::{CallTool, ListTools, ReadResource};
+use mcp_proto::methods::{ListTools, ReadResource};
 use mcp_proto::model::{CallToolRequestParams, ListToolsResult, ReadResourceRequestParams};
 use mcp_proto::testing::{Pair, ServerConfig};
 use mcp_proto::{CachePolicy, Config, RequestOptions, Subscription};
@@ -82,9 +82,7 @@ fn change_notifications_make_entries_stale_at_once() {
     // `touch` makes the server send tools/list_changed and resources/updated.
     let touch =
         CallToolRequestParams::new("touch").with_arguments(obj(json!({"uri": "file:///a.txt"})));
-    pair.client
-        .request::<CallTool>(pair.now, &touch, RequestOptions::default())
-        .unwrap();
+    pair.call_tool_with(&touch, RequestOptions::default());
     pair.drive();
     assert!(
         !list(&mut pair, RequestOptions::default()).1,

@@ -115,9 +115,7 @@ fn elicitation_sampling_and_roots_are_one_event_and_one_answer_in_both_eras() {
 #[test]
 fn a_legacy_answer_is_a_json_rpc_response_to_the_servers_id() {
     let mut pair = ready(answering(), ServerConfig::legacy());
-    pair.client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
+    pair.call_tool("ask_name", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     pair.client
@@ -141,10 +139,7 @@ fn a_legacy_answer_is_a_json_rpc_response_to_the_servers_id() {
 fn a_modern_answer_retries_the_call_with_a_new_id_responses_and_the_state() {
     let mut pair = ready(answering(), ServerConfig::modern());
     let params = tool("ask_name").with_arguments(obj(json!({"greeting": "hi"})));
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &params, RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool_with(&params, RequestOptions::default());
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     assert_eq!(n.call, Some(id));
@@ -173,10 +168,7 @@ fn a_modern_answer_retries_the_call_with_a_new_id_responses_and_the_state() {
 #[test]
 fn several_rounds_are_followed_to_the_end() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("two_rounds"), RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool("two_rounds", json!(null));
     pair.drive();
     let first = inputs(pair.take_events().as_slice()).remove(0);
     assert!(matches!(first.request, InputRequest::Elicit(_)));
@@ -208,10 +200,7 @@ fn several_rounds_are_followed_to_the_end() {
 #[test]
 fn state_without_requests_is_retried_at_once_without_responses() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("state_only"), RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool("state_only", json!(null));
     pair.drive();
     assert!(inputs(pair.events()).is_empty());
     let retry = &sent(&pair, "tools/call")[1]["params"];
@@ -226,23 +215,14 @@ fn state_without_requests_is_retried_at_once_without_responses() {
 #[test]
 fn input_fields_never_leak_into_other_calls() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    let asking = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
+    let asking = pair.call_tool("ask_name", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
-    let between = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("echo"), RequestOptions::default())
-        .unwrap();
+    let between = pair.call_tool("echo", json!(null));
     pair.client
         .provide_input(pair.now, n.id, accept_name("Ed"))
         .unwrap();
-    let after = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("echo"), RequestOptions::default())
-        .unwrap();
+    let after = pair.call_tool("echo", json!(null));
     pair.drive();
     for m in sent(&pair, "tools/call")
         .iter()
@@ -286,14 +266,8 @@ fn without_a_declared_capability_the_core_refuses_by_itself() {
 
     // Modern: an elicitation is declined and retried; sampling and roots end the call.
     let mut pair = ready(Config::default(), ServerConfig::modern());
-    let name = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
-    let sample = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("sample"), RequestOptions::default())
-        .unwrap();
+    let name = pair.call_tool("ask_name", json!(null));
+    let sample = pair.call_tool("sample", json!(null));
     pair.drive();
     assert!(inputs(pair.events()).is_empty());
     assert_eq!(
@@ -342,14 +316,8 @@ fn refusals_take_the_form_each_era_and_kind_needs() {
     );
 
     let mut pair = ready(answering(), ServerConfig::modern());
-    let name = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
-    let root = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("roots"), RequestOptions::default())
-        .unwrap();
+    let name = pair.call_tool("ask_name", json!(null));
+    let root = pair.call_tool("roots", json!(null));
     pair.drive();
     for n in inputs(pair.events()) {
         pair.client
@@ -379,9 +347,7 @@ fn refusals_take_the_form_each_era_and_kind_needs() {
 #[test]
 fn an_answer_of_the_wrong_kind_or_for_nothing_is_a_usage_error() {
     let mut pair = ready(answering(), ServerConfig::legacy());
-    pair.client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
+    pair.call_tool("ask_name", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     assert_eq!(
@@ -404,10 +370,7 @@ fn an_answer_of_the_wrong_kind_or_for_nothing_is_a_usage_error() {
 #[test]
 fn waiting_for_the_application_does_not_count_against_the_timeout() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool("ask_name", json!(null));
     pair.drive();
     pair.advance(Duration::from_secs(300));
     assert!(!ended(pair.events(), id));
@@ -427,10 +390,7 @@ fn an_unanswered_input_request_is_refused_after_the_input_timeout() {
         ..answering()
     };
     let mut pair = ready(cfg, ServerConfig::legacy());
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("sample"), RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool("sample", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     pair.advance(Duration::from_secs(30));
@@ -480,10 +440,7 @@ fn a_server_cancelling_its_request_withdraws_it() {
 #[test]
 fn cancelling_a_call_that_waits_for_input_withdraws_the_input() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &tool("ask_name"), RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool("ask_name", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     let before = pair.server.received().len();
@@ -699,9 +656,7 @@ fn a_modern_server_may_not_send_requests() {
 #[test]
 fn sampling_results_keep_their_content_blocks() {
     let mut pair = ready(answering(), ServerConfig::modern());
-    pair.client
-        .request::<CallTool>(pair.now, &tool("sample"), RequestOptions::default())
-        .unwrap();
+    pair.call_tool("sample", json!(null));
     pair.drive();
     let n = inputs(pair.events()).remove(0);
     let InputRequest::Sample(p) = &n.request else {

@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use mcp_proto::methods::CallTool;
 use mcp_proto::model::CallToolRequestParams;
 use mcp_proto::testing::ServerConfig;
 use mcp_proto::{
@@ -15,9 +14,7 @@ use serde_json::json;
 
 fn touch(pair: &mut mcp_proto::testing::Pair, uri: &str) {
     let params = CallToolRequestParams::new("touch").with_arguments(obj(json!({ "uri": uri })));
-    pair.client
-        .request::<CallTool>(pair.now, &params, RequestOptions::default())
-        .unwrap();
+    pair.call_tool_with(&params, RequestOptions::default());
     pair.drive();
 }
 

@@ -10,13 +10,10 @@
 
 use std::time::{Duration, Instant};
 
-use mcp_proto::methods::CallTool;
-use mcp_proto::model::{
-    CallToolRequestParams, ClientCapabilities, ElicitResult, ElicitationCapability,
-};
+use mcp_proto::model::{ClientCapabilities, ElicitationCapability};
 use mcp_proto::testing::fuzz::{self, Inject, Op, Peer};
 use mcp_proto::testing::{Pair, ServerConfig};
-use mcp_proto::{Config, Event, InputAnswer, RequestOptions, Tolerance};
+use mcp_proto::{Config, Tolerance};
 use proptest::prelude::*;
 
 fn inject() -> impl Strategy<Value = Inject> {
@@ -137,48 +134,7 @@ fn conversation(scenario: usize, chunk: Option<usize>) -> Vec<String> {
     let mut pair = Pair::new(cfg, server, Instant::now());
     pair.chunk = chunk;
     pair.drive();
-    let now = pair.now;
-    for name in ["echo", "slow", "ask_name", "big", "boom", "touch"] {
-        let args = serde_json::json!({"text": "x", "n": 300, "steps": 2})
-            .as_object()
-            .cloned()
-            .unwrap();
-        let params = CallToolRequestParams::new(name).with_arguments(args);
-        pair.client
-            .request::<CallTool>(now, &params, RequestOptions::default().with_progress())
-            .unwrap();
-    }
-    pair.client
-        .request_raw(
-            now,
-            "tools/list",
-            Default::default(),
-            RequestOptions::default(),
-        )
-        .unwrap();
-    pair.drive();
-    let asked: Vec<_> = pair
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::InputNeeded(n) => Some(n.id),
-            _ => None,
-        })
-        .collect();
-    for id in asked {
-        let content = serde_json::json!({"name": "Z"})
-            .as_object()
-            .cloned()
-            .unwrap();
-        pair.client
-            .provide_input(
-                pair.now,
-                id,
-                InputAnswer::Elicit(ElicitResult::accept(content)),
-            )
-            .unwrap();
-    }
-    pair.settle();
+    pair.sample_conversation("Z");
     pair.client.close(pair.now);
     pair.settle();
     pair.take_events()

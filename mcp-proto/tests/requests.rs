@@ -33,14 +33,7 @@ fn eras() -> [(&'static str, ServerConfig); 2] {
 fn a_typed_tool_call_round_trips_in_both_eras() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        let id = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("echo", json!({"text": "hi"})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let id = pair.call_tool("echo", json!({"text": "hi"}));
         pair.drive();
         let reply = outcome(pair.events(), id).unwrap_or_else(|e| panic!("{era}: {e}"));
         assert_eq!(reply.method, "tools/call");
@@ -52,13 +45,7 @@ fn a_typed_tool_call_round_trips_in_both_eras() {
 fn modern_requests_carry_their_metadata_and_legacy_ones_do_not() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        pair.client
-            .request::<CallTool>(
-                pair.now,
-                &call("echo", json!({"text": "a"})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        pair.call_tool("echo", json!({"text": "a"}));
         pair.client
             .request_raw(
                 pair.now,
@@ -126,14 +113,7 @@ fn json_rpc_ids_are_unique_and_never_reused() {
 fn an_unanswered_request_times_out_and_is_cancelled_on_the_wire() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        let id = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("never", json!({})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let id = pair.call_tool("never", json!({}));
         pair.drive();
         let wire_id = pair.server.received().last().unwrap()["id"].clone();
         pair.advance(Duration::from_millis(59_999));
@@ -185,14 +165,7 @@ fn a_per_request_timeout_overrides_the_default() {
 fn cancelling_sends_the_cancellation_once_and_ends_the_call() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        let id = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("slow", json!({"steps": 5})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let id = pair.call_tool("slow", json!({"steps": 5}));
         pair.drive();
         assert!(pair
             .client
@@ -247,14 +220,7 @@ fn progress_is_routed_to_its_call_only_when_asked_for() {
                 RequestOptions::default().with_progress(),
             )
             .unwrap();
-        let without = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("slow", json!({"steps": 3})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let without = pair.call_tool("slow", json!({"steps": 3}));
         pair.settle();
         let progress: Vec<_> = pair
             .events()
@@ -289,10 +255,7 @@ fn a_progress_token_of_the_callers_own_is_used_and_routed() {
         )),
         ..call("slow", json!({"steps": 2}))
     };
-    let id = pair
-        .client
-        .request::<CallTool>(pair.now, &params, RequestOptions::default())
-        .unwrap();
+    let id = pair.call_tool_with(&params, RequestOptions::default());
     pair.settle();
     let sent_call = sent(&pair, "tools/call")[0];
     assert_eq!(
@@ -317,25 +280,15 @@ fn progress_can_extend_the_timeout_up_to_the_hard_cap() {
         ..RequestOptions::default()
     };
     let mut pair = ready(Config::default(), ServerConfig::legacy());
-    let a = pair
-        .client
-        .request::<CallTool>(pair.now, &slow, opts(true))
-        .unwrap();
-    let b = pair
-        .client
-        .request::<CallTool>(pair.now, &slow, opts(false))
-        .unwrap();
-    let capped = pair
-        .client
-        .request::<CallTool>(
-            pair.now,
-            &slow,
-            RequestOptions {
-                max_total_timeout: Some(Duration::from_secs(5)),
-                ..opts(true)
-            },
-        )
-        .unwrap();
+    let a = pair.call_tool_with(&slow, opts(true));
+    let b = pair.call_tool_with(&slow, opts(false));
+    let capped = pair.call_tool_with(
+        &slow,
+        RequestOptions {
+            max_total_timeout: Some(Duration::from_secs(5)),
+            ..opts(true)
+        },
+    );
     pair.settle();
     assert!(outcome(pair.events(), a).is_ok(), "progress kept it alive");
     assert_eq!(
@@ -585,14 +538,7 @@ fn unsupported_version_on_a_request_is_retried_once_with_a_new_id() {
 fn server_errors_arrive_whole() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        let boom = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("boom", json!({})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let boom = pair.call_tool("boom", json!({}));
         let missing = pair
             .client
             .request_raw(
@@ -602,22 +548,8 @@ fn server_errors_arrive_whole() {
                 RequestOptions::default(),
             )
             .unwrap();
-        let unknown = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("nope", json!({})),
-                RequestOptions::default(),
-            )
-            .unwrap();
-        let failing = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("fail", json!({})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let unknown = pair.call_tool("nope", json!({}));
+        let failing = pair.call_tool("fail", json!({}));
         pair.drive();
         let code = |c| match outcome(pair.events(), c) {
             Err(RequestError::Server(e)) => e.code,
@@ -663,13 +595,7 @@ fn the_log_level_is_a_request_in_legacy_and_metadata_in_modern() {
             .unwrap();
         pair.drive();
         assert!(outcome(pair.events(), set).is_ok(), "{era}");
-        pair.client
-            .request::<CallTool>(
-                pair.now,
-                &call("log", json!({"level": "info", "text": "hello"})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        pair.call_tool("log", json!({"level": "info", "text": "hello"}));
         pair.drive();
         let logs: Vec<_> = pair
             .events()
@@ -704,22 +630,8 @@ fn the_pending_limit_refuses_without_losing_anything() {
         ..Config::default()
     };
     let mut pair = ready(cfg, ServerConfig::legacy());
-    let a = pair
-        .client
-        .request::<CallTool>(
-            pair.now,
-            &call("echo", json!({"text": "a"})),
-            RequestOptions::default(),
-        )
-        .unwrap();
-    let b = pair
-        .client
-        .request::<CallTool>(
-            pair.now,
-            &call("echo", json!({"text": "b"})),
-            RequestOptions::default(),
-        )
-        .unwrap();
+    let a = pair.call_tool("echo", json!({"text": "a"}));
+    let b = pair.call_tool("echo", json!({"text": "b"}));
     assert_eq!(
         pair.client.request::<CallTool>(
             pair.now,
@@ -766,14 +678,7 @@ fn params_must_be_an_object() {
 fn closing_ends_every_call_closes_the_transport_and_ends_with_closed() {
     for (era, server) in eras() {
         let mut pair = ready(Config::default(), server);
-        let a = pair
-            .client
-            .request::<CallTool>(
-                pair.now,
-                &call("never", json!({})),
-                RequestOptions::default(),
-            )
-            .unwrap();
+        let a = pair.call_tool("never", json!({}));
         pair.drive();
         pair.client.close(pair.now);
         let mut outs = Vec::new();
@@ -821,14 +726,7 @@ fn closing_ends_every_call_closes_the_transport_and_ends_with_closed() {
 #[test]
 fn the_server_exiting_fails_what_is_pending_at_once() {
     let mut pair = ready(Config::default(), ServerConfig::legacy());
-    let a = pair
-        .client
-        .request::<CallTool>(
-            pair.now,
-            &call("never", json!({})),
-            RequestOptions::default(),
-        )
-        .unwrap();
+    let a = pair.call_tool("never", json!({}));
     pair.drive();
     pair.server.exit();
     pair.drive();

@@ -55,9 +55,7 @@ fn progress_and_input(server: ServerConfig) -> String {
     pair.note("the application calls `slow` with progress and `ask_name`");
     let slow =
         CallToolRequestParams::new("slow").with_arguments(obj(json!({"steps": 2, "step_ms": 250})));
-    pair.client
-        .request::<CallTool>(pair.now, &slow, RequestOptions::default().with_progress())
-        .unwrap();
+    pair.call_tool_with(&slow, RequestOptions::default().with_progress());
     pair.client
         .request::<CallTool>(
             pair.now,

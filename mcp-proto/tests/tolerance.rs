@@ -203,14 +203,8 @@ fn oversized_frames_fail_their_request_and_nothing_else() {
     );
     let big = CallToolRequestParams::new("big").with_arguments(obj(json!({"n": 4100})));
     let fits = CallToolRequestParams::new("big").with_arguments(obj(json!({"n": 3900})));
-    let over = pair
-        .client
-        .request::<CallTool>(pair.now, &big, RequestOptions::default())
-        .unwrap();
-    let under = pair
-        .client
-        .request::<CallTool>(pair.now, &fits, RequestOptions::default())
-        .unwrap();
+    let over = pair.call_tool_with(&big, RequestOptions::default());
+    let under = pair.call_tool_with(&fits, RequestOptions::default());
     let after = pair
         .client
         .request::<CallTool>(

@@ -11,13 +11,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mcp_proto::methods::CallTool;
-use mcp_proto::model::{
-    CallToolRequestParams, ClientCapabilities, ElicitResult, ElicitationCapability,
-};
+use mcp_proto::model::{ClientCapabilities, ElicitationCapability};
 use mcp_proto::testing::fuzz::{self, Inject, Op, Peer};
 use mcp_proto::testing::{Pair, ProbeReply, ServerConfig};
-use mcp_proto::{Config, Event, InputAnswer, RequestOptions, Tolerance};
+use mcp_proto::{Config, Tolerance};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -31,51 +28,7 @@ fn server_output(server: ServerConfig) -> Vec<u8> {
     });
     let mut pair = Pair::new(cfg, server, Instant::now());
     pair.drive();
-    let now = pair.now;
-    for (name, args) in [
-        ("echo", serde_json::json!({"text": "seed"})),
-        ("slow", serde_json::json!({"steps": 2})),
-        ("ask_name", serde_json::json!({})),
-        ("boom", serde_json::json!({})),
-        ("touch", serde_json::json!({"uri": "file:///a.txt"})),
-    ] {
-        let params = CallToolRequestParams::new(name)
-            .with_arguments(args.as_object().cloned().unwrap_or_default());
-        pair.client
-            .request::<CallTool>(now, &params, RequestOptions::default().with_progress())
-            .unwrap();
-    }
-    pair.client
-        .request_raw(
-            now,
-            "tools/list",
-            Default::default(),
-            RequestOptions::default(),
-        )
-        .unwrap();
-    pair.drive();
-    let asked: Vec<_> = pair
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::InputNeeded(n) => Some(n.id),
-            _ => None,
-        })
-        .collect();
-    for id in asked {
-        let content = serde_json::json!({"name": "Seed"})
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        pair.client
-            .provide_input(
-                pair.now,
-                id,
-                InputAnswer::Elicit(ElicitResult::accept(content)),
-            )
-            .unwrap();
-    }
-    pair.settle();
+    pair.sample_conversation("Seed");
     let mut out = Vec::new();
     for line in pair.transcript().lines() {
         if let Some((_, frame)) = line.split_once(" S→C ") {

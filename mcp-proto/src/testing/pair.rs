@@ -3,7 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Client, Config, Event, Notification, Output};
+use serde_json::Value;
+
+use crate::methods::CallTool;
+use crate::model::{CallToolRequestParams, ElicitResult, JsonObject};
+use crate::{CallId, Client, Config, Event, InputAnswer, Notification, Output, RequestOptions};
 
 use super::server::{ScriptedServer, ServerConfig};
 
@@ -194,6 +198,80 @@ impl Pair {
         let mut s = self.transcript.join("\n");
         s.push('\n');
         s
+    }
+
+    /// Calls a tool of the scripted server with `args` (a JSON object, or
+    /// `null` for none) and default options. Panics if the client refuses
+    /// the call, which a test did not expect.
+    pub fn call_tool(&mut self, name: &str, args: Value) -> CallId {
+        let params = CallToolRequestParams::new(name).with_arguments(match args {
+            Value::Object(m) => m,
+            _ => JsonObject::new(),
+        });
+        self.call_tool_with(&params, RequestOptions::default())
+    }
+
+    /// Calls a tool with these params and options (panics as `call_tool`).
+    pub fn call_tool_with(
+        &mut self,
+        params: &CallToolRequestParams,
+        opts: RequestOptions,
+    ) -> CallId {
+        self.client
+            .request::<CallTool>(self.now, params, opts)
+            .unwrap_or_else(|e| panic!("the client refused tools/call {}: {e}", params.name))
+    }
+
+    /// A conversation that touches most paths: tools that echo, report
+    /// progress, ask for a name, return a large text, fail and change the
+    /// tool list, plus a paginated `tools/list`; every name question is
+    /// answered with `name`. Runs until nothing is left to happen.
+    pub fn sample_conversation(&mut self, name: &str) {
+        let progress = RequestOptions::default().with_progress();
+        for (tool, args) in [
+            ("echo", serde_json::json!({"text": "x"})),
+            ("slow", serde_json::json!({"steps": 2})),
+            ("ask_name", Value::Null),
+            ("big", serde_json::json!({"n": 300})),
+            ("boom", Value::Null),
+            ("touch", serde_json::json!({"uri": "file:///a.txt"})),
+        ] {
+            let params = CallToolRequestParams::new(tool).with_arguments(match args {
+                Value::Object(m) => m,
+                _ => JsonObject::new(),
+            });
+            self.call_tool_with(&params, progress.clone());
+        }
+        let now = self.now;
+        self.client
+            .request_raw(
+                now,
+                "tools/list",
+                JsonObject::new(),
+                RequestOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("the client refused tools/list: {e}"));
+        self.drive();
+        let asked: Vec<_> = self
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::InputNeeded(n) => Some(n.id),
+                _ => None,
+            })
+            .collect();
+        for id in asked {
+            let mut content = JsonObject::new();
+            content.insert("name".into(), Value::String(name.to_owned()));
+            let now = self.now;
+            // An elicitation the server withdrew meanwhile is fine to miss.
+            let _ = self.client.provide_input(
+                now,
+                id,
+                InputAnswer::Elicit(ElicitResult::accept(content)),
+            );
+        }
+        self.settle();
     }
 
     /// Adds a note to the transcript.
