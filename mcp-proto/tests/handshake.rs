@@ -448,3 +448,30 @@ fn a_legacy_server_that_pings_before_answering_the_probe_is_answered() {
     raw.feed(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}"#);
     assert_eq!(raw.last()["method"], "initialize");
 }
+
+#[test]
+fn an_initialize_result_that_does_not_decode_closes_the_connection() {
+    let mut raw = Raw::new(Config::default());
+    raw.feed(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}"#);
+    let init = raw.last_id();
+    raw.feed_json(json!({"jsonrpc":"2.0","id":init,"result":{"protocolVersion":"2025-11-25"}}));
+    match raw.client.close_reason() {
+        Some(CloseReason::Handshake(HandshakeError::InvalidResult {
+            method: "initialize",
+            detail,
+        })) => {
+            assert!(detail.contains("capabilities"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Forced modern: a probe answer that is not a DiscoverResult is fatal.
+    let mut raw = Raw::new(Config::default().with_era(EraPreference::Modern));
+    raw.feed(r#"{"jsonrpc":"2.0","id":1,"result":{"hello":"world"}}"#);
+    assert!(matches!(
+        raw.client.close_reason(),
+        Some(CloseReason::Handshake(HandshakeError::InvalidResult {
+            method: "server/discover",
+            ..
+        }))
+    ));
+}

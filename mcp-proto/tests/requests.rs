@@ -749,3 +749,34 @@ fn a_legacy_servers_ping_is_answered() {
     assert_eq!(raw.last()["error"]["code"], -32601);
     assert_eq!(raw.last()["id"], 9);
 }
+
+struct Unserializable;
+impl serde::Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this type refuses to serialize"))
+    }
+}
+
+struct RefusesToSerialize;
+impl Method for RefusesToSerialize {
+    const NAME: &'static str = "x/refuse";
+    type Params = Unserializable;
+    type Result = Value;
+}
+
+#[test]
+fn params_that_fail_to_serialize_are_a_usage_error() {
+    let mut pair = ready(Config::default(), ServerConfig::legacy());
+    assert_eq!(
+        pair.client.request::<RefusesToSerialize>(
+            pair.now,
+            &Unserializable,
+            RequestOptions::default()
+        ),
+        Err(UsageError::Serialize {
+            method: "x/refuse".into(),
+            message: "this type refuses to serialize".into()
+        })
+    );
+    assert_eq!(pair.client.pending_calls(), 0);
+}
