@@ -1,6 +1,60 @@
-//! Blocking MCP client on std threads, driving the sans-IO core in [`mcp_proto`].
+//! A blocking Model Context Protocol client on plain std threads.
 //!
-//! This crate is a placeholder: the adapter (child-process stdio, `Send + Sync`
-//! client, typed methods) is built in its own issue on top of `mcp-proto`.
+//! Start a server and call it from any number of threads; no async runtime
+//! is involved anywhere, so it works inside and outside any executor, and in
+//! `Drop`.
+//!
+//! ```no_run
+//! use mcp_blocking::prelude::*;
+//!
+//! let client = Client::spawn(&ServerCommand::new("my-mcp-server"))?;
+//! for tool in client.list_tools()?.tools {
+//!     println!("{}", tool.name);
+//! }
+//! let result = client.with_timeout(std::time::Duration::from_secs(5)).call_tool("echo", serde_json::json!({"text": "hi"}))?;
+//! # Ok::<(), mcp_blocking::Error>(())
+//! ```
+//!
+//! Every protocol revision is spoken (the era is detected on start), and
+//! the differences are handled by [`mcp_proto`], the sans-IO core this crate
+//! drives. What this crate adds is I/O:
+//!
+//! - the server process: spawned in a process group of its own, its stderr
+//!   always drained (the last lines kept for errors, each line handed to
+//!   [`Builder::on_stderr`]), shut down as the spec says (close stdin, wait,
+//!   SIGTERM, wait, SIGKILL, to the whole group, so the grandchildren of
+//!   `npx`/`uvx` launchers go too) and reaped, on [`Client::close`] or when
+//!   the last handle drops;
+//! - threads: a driver that owns the core and alone reads the clock, a
+//!   writer, a reader per output pipe, a waiter for the process, and a
+//!   dispatcher for notification callbacks; input requests are answered on
+//!   a thread each, since a human may be typing.
+//!
+//! Errors say what happened: [`Error::ServerExited`] carries the exit status
+//! and the tail of stderr; a call in flight when the server dies fails at
+//! once.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+mod driver;
+mod error;
+pub mod process;
+mod stderr;
+
+pub use client::{Builder, Canceller, Client, Closed, PendingCall};
+pub use error::{Error, ExitStatus, StderrTail};
 pub use mcp_proto;
+pub use process::{ServerCommand, Shutdown};
+
+/// Everything a typical program needs: the client, the operations trait
+/// that gives it its methods, and the handler helpers.
+pub mod prelude {
+    pub use crate::{Builder, Client, Error, ServerCommand, Shutdown};
+    pub use mcp_proto::api::Operations;
+    pub use mcp_proto::handler::{
+        InputHandler, InputHandlers, NotificationHandler, OnNotification,
+    };
+    pub use mcp_proto::{Config, Notification, Subscription};
+}

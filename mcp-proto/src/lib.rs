@@ -108,11 +108,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
+mod call;
 mod client;
 mod config;
 mod error;
 mod event;
 pub mod framing;
+pub mod handler;
 mod jsonrpc;
 pub mod methods;
 pub mod model;
@@ -123,6 +126,7 @@ mod version;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use call::Call;
 pub use client::{Client, InputAnswer, SubscribeOutcome, Subscription};
 pub use config::{CachePolicy, Config, EraPreference, Limits, RequestOptions, Tolerance};
 pub use error::{CloseReason, HandshakeError, RequestError, UsageError, Violation, ViolationKind};

@@ -69,7 +69,7 @@ pub(crate) struct Mrtr {
 }
 
 #[derive(Debug)]
-pub(crate) struct Call {
+pub(crate) struct CallEntry {
     pub(crate) kind: CallKind,
     /// The method on the wire (set at dispatch for era-dependent kinds).
     pub(crate) method: String,
@@ -91,7 +91,7 @@ pub(crate) struct Call {
     pub(crate) version_retried: bool,
 }
 
-impl Call {
+impl CallEntry {
     /// The deadline for an answer to a request sent at `now`.
     pub(crate) fn deadline_from(&self, now: Instant) -> Instant {
         let soft = now + self.timeout;

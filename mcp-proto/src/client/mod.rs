@@ -30,6 +30,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::call::Call;
 use crate::config::{CachePolicy, Config, EraPreference, RequestOptions};
 use crate::error::{
     CloseReason, HandshakeError, RequestError, UsageError, Violation, ViolationKind,
@@ -42,7 +43,7 @@ use crate::version::{Era, ProtocolVersion};
 use crate::Tolerance;
 
 use cache::Cache;
-use calls::{Call, CallKind, CallState, Pages};
+use calls::{CallEntry, CallKind, CallState, Pages};
 use input::PendingInput;
 use subscriptions::Subscriptions;
 use timers::{Timer, Timers};
@@ -117,7 +118,7 @@ pub struct Client {
     next_call: u64,
     next_input: u64,
 
-    calls: BTreeMap<CallId, Call>,
+    calls: BTreeMap<CallId, CallEntry>,
     wire: BTreeMap<i64, Wire>,
     abandoned: VecDeque<i64>,
     abandoned_set: BTreeSet<i64>,
@@ -176,11 +177,11 @@ impl Client {
             closed: None,
             now,
         };
-        client.start();
+        client.begin_handshake();
         client
     }
 
-    fn start(&mut self) {
+    fn begin_handshake(&mut self) {
         let modern = self.cfg.newest(Era::Modern);
         let legacy = self.cfg.newest(Era::Legacy);
         match (self.cfg.era, modern, legacy) {
@@ -195,6 +196,50 @@ impl Client {
 
     // ----- commands -------------------------------------------------------
 
+    /// Starts a call: the one entry point the typed wrappers below and the
+    /// adapters use. The call ends in exactly one [`Event::Response`].
+    pub fn start(
+        &mut self,
+        now: Instant,
+        call: Call,
+        opts: RequestOptions,
+    ) -> Result<CallId, UsageError> {
+        let none = JsonObject::new;
+        match call {
+            Call::Request { method, params } => {
+                self.issue(now, CallKind::Request, method, params, opts)
+            }
+            // A liveness check must reach the server, whatever is cached.
+            Call::Ping => self.issue(
+                now,
+                CallKind::Ping,
+                String::new(),
+                none(),
+                RequestOptions {
+                    cache: CachePolicy::Bypass,
+                    ..opts
+                },
+            ),
+            Call::SetLogLevel(level) => self.issue(
+                now,
+                CallKind::SetLogLevel(level),
+                String::new(),
+                none(),
+                opts,
+            ),
+            Call::Subscribe(what) => {
+                self.issue(now, CallKind::Subscribe(what), String::new(), none(), opts)
+            }
+            Call::Unsubscribe(what) => self.issue(
+                now,
+                CallKind::Unsubscribe(what),
+                String::new(),
+                none(),
+                opts,
+            ),
+        }
+    }
+
     /// Sends a typed request. The terminal [`Event::Response`] carries a
     /// [`Reply`] whose [`decode`](Reply::decode) gives `M::Result`.
     ///
@@ -206,8 +251,8 @@ impl Client {
         params: &M::Params,
         opts: RequestOptions,
     ) -> Result<CallId, UsageError> {
-        let params = to_object(M::NAME, params)?;
-        self.issue(now, CallKind::Request, M::NAME.to_owned(), params, opts)
+        let call = Call::request::<M>(params)?;
+        self.start(now, call, opts)
     }
 
     /// Sends a request by method name with params as a JSON object. The same
@@ -220,17 +265,13 @@ impl Client {
         params: JsonObject,
         opts: RequestOptions,
     ) -> Result<CallId, UsageError> {
-        self.issue(now, CallKind::Request, method.to_owned(), params, opts)
+        self.start(now, Call::raw(method, params), opts)
     }
 
     /// Checks the server is alive: `ping` in the legacy era, `server/discover`
-    /// in the modern one (which has no ping).
+    /// in the modern era (which has no ping).
     pub fn ping(&mut self, now: Instant, opts: RequestOptions) -> Result<CallId, UsageError> {
-        let opts = RequestOptions {
-            cache: CachePolicy::Bypass,
-            ..opts
-        };
-        self.issue(now, CallKind::Ping, String::new(), JsonObject::new(), opts)
+        self.start(now, Call::Ping, opts)
     }
 
     /// Sets the server's log level: `logging/setLevel` in the legacy era; in
@@ -241,13 +282,7 @@ impl Client {
         now: Instant,
         level: LoggingLevel,
     ) -> Result<CallId, UsageError> {
-        self.issue(
-            now,
-            CallKind::SetLogLevel(level),
-            String::new(),
-            JsonObject::new(),
-            RequestOptions::default(),
-        )
+        self.start(now, Call::SetLogLevel(level), RequestOptions::default())
     }
 
     /// Subscribes to change notifications: `resources/subscribe` in the legacy
@@ -257,24 +292,12 @@ impl Client {
     /// Legacy servers send list-changed notifications without subscribing;
     /// subscribing to them only reports whether the server advertises them.
     pub fn subscribe(&mut self, now: Instant, what: Subscription) -> Result<CallId, UsageError> {
-        self.issue(
-            now,
-            CallKind::Subscribe(what),
-            String::new(),
-            JsonObject::new(),
-            RequestOptions::default(),
-        )
+        self.start(now, Call::Subscribe(what), RequestOptions::default())
     }
 
     /// Ends a subscription. Notifications for it stop at once.
     pub fn unsubscribe(&mut self, now: Instant, what: Subscription) -> Result<CallId, UsageError> {
-        self.issue(
-            now,
-            CallKind::Unsubscribe(what),
-            String::new(),
-            JsonObject::new(),
-            RequestOptions::default(),
-        )
+        self.start(now, Call::Unsubscribe(what), RequestOptions::default())
     }
 
     /// Cancels a call: sends `notifications/cancelled` if a request is out,
@@ -516,7 +539,7 @@ impl Client {
         let pages =
             (info.list_key.is_some() && !opts.first_page_only && !params.contains_key("cursor"))
                 .then(Pages::default);
-        let call = Call {
+        let call = CallEntry {
             kind,
             method,
             params,
@@ -692,32 +715,6 @@ fn raw_of<T: Serialize>(value: &T) -> Box<RawValue> {
     // should that ever change.
     serde_json::value::to_raw_value(value)
         .unwrap_or_else(|_| RawValue::from_string("{}".to_owned()).expect("\"{}\" is valid JSON"))
-}
-
-fn to_object<P: Serialize>(method: &str, params: &P) -> Result<JsonObject, UsageError> {
-    match serde_json::to_value(params) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(Value::Null) => Ok(JsonObject::new()),
-        Ok(other) => Err(UsageError::ParamsNotObject {
-            method: method.to_owned(),
-            got: json_kind(&other),
-        }),
-        Err(e) => Err(UsageError::Serialize {
-            method: method.to_owned(),
-            message: e.to_string(),
-        }),
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The first `max` characters of `text`, for error messages.

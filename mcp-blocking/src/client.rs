@@ -1,0 +1,557 @@
+//! The blocking client: threads around the core, a handle any thread can call.
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mcp_proto::api::{CallOptions, Operations};
+use mcp_proto::handler::{InputHandler, NotificationHandler};
+use mcp_proto::model::{Implementation, ServerCapabilities};
+use mcp_proto::{Call, Config, Era, ProtocolVersion, Ready, Reply, UsageError};
+use serde::de::DeserializeOwned;
+
+use crate::driver::{self, Driver, Msg, Status, STDERR_TAIL_LINES};
+use crate::error::{Error, ExitStatus, StderrTail};
+use crate::process::{self, Group, ServerCommand, Shutdown};
+use crate::stderr::{self, Ring, StderrFn};
+
+/// Bytes read from the server at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// How long `close` waits for reader threads stuck on a pipe that something
+/// outside the server's process group still holds open.
+const READER_JOIN_WAIT: Duration = Duration::from_secs(1);
+
+/// Sets up a [`Client`]: configuration, handlers, shutdown timing.
+#[derive(Clone, Default)]
+pub struct Builder {
+    config: Config,
+    input: Option<Arc<dyn InputHandler>>,
+    notifications: Option<Arc<dyn NotificationHandler>>,
+    on_stderr: Option<StderrFn>,
+    stderr_lines: Option<usize>,
+    shutdown: Shutdown,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .field("input", &self.input.is_some())
+            .field("notifications", &self.notifications.is_some())
+            .field("on_stderr", &self.on_stderr.is_some())
+            .field("shutdown", &self.shutdown)
+            .finish()
+    }
+}
+
+impl Builder {
+    /// Defaults: every revision, lenient, no handlers (input requests are
+    /// refused as the spec says), 200 lines of stderr kept.
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// The core's configuration (client info, timeouts, limits, ...).
+    /// Capabilities for elicitation, sampling and roots come from the input
+    /// handler, if one is set.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Who answers the server's input requests.
+    pub fn input_handler(mut self, handler: impl InputHandler + 'static) -> Self {
+        self.input = Some(Arc::new(handler));
+        self
+    }
+
+    /// Who hears notifications, progress, violations and wire records. Called
+    /// on one thread, in order.
+    pub fn notification_handler(mut self, handler: impl NotificationHandler + 'static) -> Self {
+        self.notifications = Some(Arc::new(handler));
+        self
+    }
+
+    /// Called with each line the server writes to stderr (on the thread that
+    /// reads it).
+    pub fn on_stderr(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_stderr = Some(Arc::new(f));
+        self
+    }
+
+    /// How many stderr lines to keep for error reports (default 200).
+    pub fn stderr_lines(mut self, n: usize) -> Self {
+        self.stderr_lines = Some(n);
+        self
+    }
+
+    /// How long each shutdown step may take.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Starts the server and waits until it is ready (its era found, the
+    /// handshake done).
+    pub fn spawn(self, cmd: &ServerCommand) -> Result<Client, Error> {
+        let spawned = process::spawn(cmd)?;
+        let pid = spawned.child.id();
+        let mut child = spawned.child;
+        let waiter = move |tx: Sender<Msg>| {
+            let status = child.wait().map_or(ExitStatus::Unknown, ExitStatus::from);
+            let _ = tx.send(Msg::Exited(status));
+        };
+        self.start(
+            spawned.stdout,
+            spawned.stdin,
+            Some(spawned.stderr),
+            Some((pid, Box::new(waiter))),
+        )
+    }
+
+    /// Talks to a server over any byte stream (a socket, a pipe, an
+    /// in-memory pair), and waits until it is ready. Closing closes the
+    /// writer; the reader's thread ends when the stream does.
+    pub fn connect(
+        self,
+        reader: impl Read + Send + 'static,
+        writer: impl Write + Send + 'static,
+    ) -> Result<Client, Error> {
+        self.start(reader, writer, None::<std::io::Empty>, None)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn start(
+        self,
+        reader: impl Read + Send + 'static,
+        writer: impl Write + Send + 'static,
+        stderr_pipe: Option<impl Read + Send + 'static>,
+        process: Option<(u32, Box<dyn FnOnce(Sender<Msg>) + Send>)>,
+    ) -> Result<Client, Error> {
+        let mut config = self.config;
+        if let Some(h) = &self.input {
+            let caps = h.capabilities();
+            config.capabilities.elicitation = caps.elicitation;
+            config.capabilities.sampling = caps.sampling;
+            config.capabilities.roots = caps.roots;
+        }
+        let handshake_limit = config.probe_timeout + config.handshake_timeout * 2;
+        let core = mcp_proto::Client::new(config, Instant::now());
+
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
+        let (dispatch_tx, dispatch_rx) = mpsc::channel();
+        let status = Arc::new(Status::default());
+        let ring = Arc::new(Ring::new(self.stderr_lines.unwrap_or(200)));
+        let group = process.as_ref().map(|(pid, _)| Group(*pid));
+
+        let mut threads = Threads::default();
+        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| -> Result<JoinHandle<()>, Error> {
+            std::thread::Builder::new()
+                .name(format!("mcp-{name}"))
+                .spawn(f)
+                .map_err(Error::Io)
+        };
+        let writer_tx = tx.clone();
+        threads.writer = Some(spawn(
+            "writer",
+            Box::new(move || write_loop(writer, write_rx, writer_tx)),
+        )?);
+        let reader_tx = tx.clone();
+        threads.readers.push(spawn(
+            "stdout",
+            Box::new(move || read_loop(reader, reader_tx)),
+        )?);
+        if let Some(pipe) = stderr_pipe {
+            let (ring, on_line) = (ring.clone(), self.on_stderr.clone());
+            threads.readers.push(spawn(
+                "stderr",
+                Box::new(move || stderr::drain(pipe, ring, on_line)),
+            )?);
+        }
+        if let Some((_, wait)) = process {
+            let waiter_tx = tx.clone();
+            threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
+        }
+        let notifications = self.notifications.clone();
+        threads.dispatcher = Some(spawn(
+            "dispatch",
+            Box::new(move || driver::dispatcher(dispatch_rx, notifications)),
+        )?);
+        let driver = Driver::new(
+            core,
+            rx,
+            tx.clone(),
+            write_tx,
+            dispatch_tx,
+            status.clone(),
+            ring.clone(),
+            self.input,
+            self.notifications,
+            group,
+            self.shutdown,
+        );
+        threads.driver = Some(spawn("driver", Box::new(move || driver.run()))?);
+
+        let client = Client {
+            inner: Arc::new(Inner {
+                tx,
+                status,
+                stderr: ring,
+                next_ticket: AtomicU64::new(1),
+                threads: Mutex::new(Some(threads)),
+                shutdown: self.shutdown,
+                pid: group.map(|g| g.0),
+            }),
+        };
+        // The core bounds the handshake itself; the limit here only guards
+        // against a driver that died.
+        client.inner.status.wait_for(handshake_limit, |s| {
+            s.ready.is_some() || s.closed.is_some() || s.finished
+        });
+        let failure = client.inner.status.with(|s| match (&s.ready, &s.closed) {
+            (Some(_), _) => None,
+            (None, Some(reason)) => Some(reason.clone()),
+            (None, None) => Some(mcp_proto::CloseReason::ClosedByUser),
+        });
+        match failure {
+            None => Ok(client),
+            Some(reason) => {
+                let report = client.close();
+                let stderr = client.inner.stderr.tail(STDERR_TAIL_LINES);
+                Err(match reason {
+                    mcp_proto::CloseReason::Handshake(error) => Error::Handshake {
+                        error: Box::new(error),
+                        stderr,
+                    },
+                    mcp_proto::CloseReason::PeerClosed { .. } => Error::ServerExited {
+                        status: report.exit.unwrap_or(ExitStatus::Unknown),
+                        stderr,
+                    },
+                    other => Error::closed(other),
+                })
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Threads {
+    driver: Option<JoinHandle<()>>,
+    writer: Option<JoinHandle<()>>,
+    dispatcher: Option<JoinHandle<()>>,
+    waiter: Option<JoinHandle<()>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+struct Inner {
+    tx: Sender<Msg>,
+    status: Arc<Status>,
+    stderr: Arc<Ring>,
+    next_ticket: AtomicU64,
+    threads: Mutex<Option<Threads>>,
+    shutdown: Shutdown,
+    pid: Option<u32>,
+}
+
+impl Inner {
+    fn close(&self) -> Closed {
+        let _ = self.tx.send(Msg::Close);
+        let finished = self
+            .status
+            .wait_for(self.shutdown.worst_case() + Duration::from_secs(1), |s| {
+                s.finished
+            });
+        let threads = self
+            .threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let mut threads_left = usize::from(!finished);
+        if let Some(t) = threads {
+            let me = std::thread::current().id();
+            for h in [t.driver, t.writer, t.dispatcher, t.waiter]
+                .into_iter()
+                .flatten()
+            {
+                // A callback may hold the last handle: never join oneself.
+                if finished && h.thread().id() != me {
+                    let _ = h.join();
+                }
+            }
+            // A reader blocks until its pipe closes, which something outside
+            // the server's process group could prevent: wait, but not forever.
+            let deadline = Instant::now() + READER_JOIN_WAIT;
+            for h in t.readers {
+                while !h.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                if h.is_finished() {
+                    let _ = h.join();
+                } else {
+                    threads_left += 1;
+                }
+            }
+        }
+        self.status.with(|s| Closed {
+            exit: s.exit.clone(),
+            stderr: self.stderr.tail(STDERR_TAIL_LINES),
+            threads_left,
+        })
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: shut the server down and reap it.
+        self.close();
+    }
+}
+
+/// What closing a client found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    /// How the server process ended (`None` for streams that are not a
+    /// process, or if it could not be waited for).
+    pub exit: Option<ExitStatus>,
+    /// The last lines of its stderr.
+    pub stderr: StderrTail,
+    /// Threads that had not ended when `close` returned (a reader held by a
+    /// stream that stays open); 0 normally.
+    pub threads_left: usize,
+}
+
+/// A blocking MCP client. `Send + Sync` and cheap to clone: any number of
+/// threads may have calls in flight at once. The connection closes (and
+/// the server is shut down and reaped) on [`close`](Client::close) or when
+/// the last handle is dropped.
+///
+/// The operations (`list_tools`, `call_tool`, ...) come from
+/// [`Operations`]; `use mcp_blocking::prelude::*` brings them in.
+///
+/// ```no_run
+/// use mcp_blocking::prelude::*;
+///
+/// let client = Client::spawn(&ServerCommand::new("npx").args(["-y", "@modelcontextprotocol/server-everything"]))?;
+/// let tools = client.list_tools()?;
+/// let result = client.call_tool("echo", serde_json::json!({"message": "hi"}))?;
+/// # Ok::<(), mcp_blocking::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("pid", &self.inner.pid)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts a server with default settings and waits until it is ready.
+    pub fn spawn(cmd: &ServerCommand) -> Result<Client, Error> {
+        Builder::new().spawn(cmd)
+    }
+
+    /// A builder for handlers, configuration and shutdown timing.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// What the server said when it became ready.
+    pub fn ready(&self) -> Option<Ready> {
+        self.inner.status.with(|s| s.ready.clone())
+    }
+
+    /// The server's era.
+    pub fn era(&self) -> Option<Era> {
+        self.ready().map(|r| r.era)
+    }
+
+    /// The protocol revision in use.
+    pub fn version(&self) -> Option<ProtocolVersion> {
+        self.ready().map(|r| r.version)
+    }
+
+    /// The server's identity, if it gave one.
+    pub fn server_info(&self) -> Option<Implementation> {
+        self.ready().and_then(|r| r.server_info)
+    }
+
+    /// The server's capabilities.
+    pub fn capabilities(&self) -> Option<ServerCapabilities> {
+        self.ready().map(|r| r.capabilities)
+    }
+
+    /// The server's process id (for spawned servers).
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.pid
+    }
+
+    /// The last lines the server wrote to stderr.
+    pub fn stderr_tail(&self) -> Vec<String> {
+        self.inner.stderr.tail(usize::MAX).0
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.status.with(|s| s.closed.is_some() || s.finished)
+    }
+
+    /// Starts a call without waiting for it; the handle waits, or cancels it.
+    pub fn start(&self, call: Call, opts: CallOptions) -> Result<PendingCall, Error> {
+        let ticket = self.inner.next_ticket.fetch_add(1, Ordering::Relaxed);
+        let (reply, rx) = mpsc::channel();
+        let mut request = opts.request;
+        request.progress |= opts.on_progress.is_some();
+        let msg = Msg::Start {
+            ticket,
+            call,
+            opts: request,
+            progress: opts.on_progress,
+            reply,
+        };
+        self.inner
+            .tx
+            .send(msg)
+            .map_err(|_| Error::closed(mcp_proto::CloseReason::ClosedByUser))?;
+        Ok(PendingCall {
+            ticket,
+            rx,
+            tx: self.inner.tx.clone(),
+        })
+    }
+
+    /// Tells the server the client's roots changed (legacy servers; a no-op
+    /// for modern ones).
+    pub fn notify_roots_list_changed(&self) -> Result<(), Error> {
+        self.inner
+            .tx
+            .send(Msg::RootsChanged)
+            .map_err(|_| Error::closed(mcp_proto::CloseReason::ClosedByUser))
+    }
+
+    /// Closes the connection: pending calls fail, the server's stdin is
+    /// closed, then SIGTERM and SIGKILL follow the configured grace periods,
+    /// to its whole process group. Waits for all of it. Calling it again
+    /// returns the same report.
+    pub fn close(&self) -> Closed {
+        self.inner.close()
+    }
+}
+
+impl Operations for Client {
+    type Outcome<T: DeserializeOwned + Send + 'static> = Result<T, Error>;
+
+    fn run<T: DeserializeOwned + Send + 'static>(
+        &self,
+        call: Result<Call, UsageError>,
+        opts: CallOptions,
+    ) -> Result<T, Error> {
+        let reply = self.start(call?, opts)?.wait()?;
+        reply.decode().map_err(Error::Decode)
+    }
+}
+
+/// A call in flight.
+#[derive(Debug)]
+pub struct PendingCall {
+    ticket: u64,
+    rx: Receiver<Result<Reply, Error>>,
+    tx: Sender<Msg>,
+}
+
+impl PendingCall {
+    /// Waits for the answer. Bounded by the call's timeout.
+    pub fn wait(self) -> Result<Reply, Error> {
+        self.rx
+            .recv()
+            .unwrap_or_else(|_| Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
+    }
+
+    /// Waits at most `limit`; `None` if the answer has not come yet (the
+    /// call goes on).
+    pub fn wait_timeout(&self, limit: Duration) -> Option<Result<Reply, Error>> {
+        match self.rx.recv_timeout(limit) {
+            Ok(r) => Some(r),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                Some(Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
+            }
+        }
+    }
+
+    /// Cancels the call (the server is told); `wait` then returns
+    /// `Error::Cancelled`. Use [`canceller`](PendingCall::canceller) to cancel
+    /// from another thread.
+    pub fn cancel(&self) {
+        let _ = self.tx.send(Msg::Cancel {
+            ticket: self.ticket,
+        });
+    }
+
+    /// A handle that cancels this call from any thread.
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            ticket: self.ticket,
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+/// Cancels one call from any thread.
+#[derive(Debug, Clone)]
+pub struct Canceller {
+    ticket: u64,
+    tx: Sender<Msg>,
+}
+
+impl Canceller {
+    /// Cancels the call (a no-op if it already ended).
+    pub fn cancel(&self) {
+        let _ = self.tx.send(Msg::Cancel {
+            ticket: self.ticket,
+        });
+    }
+}
+
+fn read_loop(mut reader: impl Read, tx: Sender<Msg>) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tx.send(Msg::Bytes(buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = tx.send(Msg::Eof);
+}
+
+fn write_loop(mut writer: impl Write, rx: Receiver<Vec<u8>>, tx: Sender<Msg>) {
+    for bytes in rx.iter() {
+        if writer
+            .write_all(&bytes)
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
+            // The server stopped reading (it is exiting, or broken): tell the
+            // driver, and keep draining so nothing waits on this thread.
+            let _ = tx.send(Msg::WriteFailed);
+            for _ in rx.iter() {}
+            return;
+        }
+    }
+    // The channel closed: closing stdin is the first step of shutdown.
+}

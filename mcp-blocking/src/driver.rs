@@ -1,0 +1,539 @@
+//! The driver: one thread that owns the core and is the only place that
+//! reads the clock. Everything else talks to it through one channel.
+//!
+//! ```text
+//! user threads ──Start/Cancel/Close──┐
+//! stdout reader ──Bytes/Eof──────────┤
+//! waiter ──Exited────────────────────┼──► driver ──► core ──► writer (stdin)
+//! input threads ──Answer─────────────┘              │      └► dispatcher (callbacks)
+//!                                                    └─► replies to user threads
+//! ```
+//!
+//! No thread here blocks on something another one needs: the writer may wait
+//! on a slow server, callbacks may take their time, the driver never waits
+//! for either. Deadlines come from the core (`poll_timeout`), from the wait
+//! for an exit status after end of file, and from the shutdown steps.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use mcp_proto::api::ProgressFn;
+use mcp_proto::handler::{dispatch, InputHandler, NotificationHandler};
+use mcp_proto::model::ProgressNotificationParams;
+use mcp_proto::{
+    Call, CallId, CloseReason, Event, InputAnswer, InputId, Output, Ready, Reply, RequestError,
+    RequestOptions,
+};
+
+use crate::error::{Error, ExitStatus};
+use crate::process::{Group, Signal};
+use crate::stderr::Ring;
+
+/// How long to wait, after the server's stdout ends, for its exit status
+/// before failing the pending calls without it.
+const EXIT_STATUS_WAIT: Duration = Duration::from_secs(1);
+
+/// How long to wait, after the server process exits, for its stdout to end
+/// (a grandchild may hold it open) before treating the server as gone.
+const EOF_AFTER_EXIT_WAIT: Duration = Duration::from_millis(200);
+
+/// How often a shutdown checks whether the process group is empty yet.
+const GROUP_POLL: Duration = Duration::from_millis(20);
+
+/// Lines of stderr put into error reports.
+pub(crate) const STDERR_TAIL_LINES: usize = 20;
+
+/// A message to the driver.
+pub(crate) enum Msg {
+    Start {
+        ticket: u64,
+        call: Call,
+        opts: RequestOptions,
+        progress: Option<ProgressFn>,
+        reply: Sender<Result<Reply, Error>>,
+    },
+    Cancel {
+        ticket: u64,
+    },
+    Answer {
+        input: InputId,
+        answer: InputAnswer,
+    },
+    RootsChanged,
+    Bytes(Vec<u8>),
+    Eof,
+    WriteFailed,
+    Exited(ExitStatus),
+    Close,
+}
+
+/// Work for the dispatcher thread, which runs application callbacks.
+pub(crate) enum Dispatch {
+    Event(Event),
+    Progress(ProgressFn, ProgressNotificationParams),
+}
+
+/// What user threads can see of the connection.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) ready: Option<Ready>,
+    pub(crate) closed: Option<CloseReason>,
+    pub(crate) exit: Option<ExitStatus>,
+    pub(crate) finished: bool,
+}
+
+/// `State` with a condition variable to wait on it.
+#[derive(Debug, Default)]
+pub(crate) struct Status {
+    pub(crate) state: Mutex<State>,
+    pub(crate) changed: Condvar,
+}
+
+impl Status {
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut s);
+        self.changed.notify_all();
+    }
+
+    /// Waits until `done(state)` or `limit` passes; returns the final check.
+    pub(crate) fn wait_for(&self, limit: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !done(&s) {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            s = self
+                .changed
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// A call waiting for its answer.
+struct Waiting {
+    ticket: u64,
+    reply: Sender<Result<Reply, Error>>,
+    progress: Option<ProgressFn>,
+}
+
+/// Where a shutdown stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Stdin is closed; the server may exit by itself until then.
+    WaitExit(Instant),
+    /// SIGTERM sent to the group; SIGKILL at the deadline.
+    WaitTerm(Instant),
+    /// SIGKILL sent; give up waiting at the deadline.
+    WaitKill(Instant),
+    /// The server exited; its group's stragglers get SIGTERM, then SIGKILL
+    /// at the deadline.
+    Stragglers {
+        kill_at: Instant,
+        killed: bool,
+    },
+    Done,
+}
+
+pub(crate) struct Driver {
+    pub(crate) core: mcp_proto::Client,
+    pub(crate) rx: Receiver<Msg>,
+    pub(crate) self_tx: Sender<Msg>,
+    pub(crate) writer: Option<Sender<Vec<u8>>>,
+    pub(crate) dispatcher: Option<Sender<Dispatch>>,
+    pub(crate) status: Arc<Status>,
+    pub(crate) stderr: Arc<Ring>,
+    pub(crate) input: Option<Arc<dyn InputHandler>>,
+    pub(crate) notifications: Option<Arc<dyn NotificationHandler>>,
+    pub(crate) group: Option<Group>,
+    pub(crate) shutdown: crate::process::Shutdown,
+    calls: HashMap<CallId, Waiting>,
+    tickets: HashMap<u64, CallId>,
+    pub(crate) eof: bool,
+    pub(crate) exited: Option<ExitStatus>,
+    /// When to hand the core its end of file (after waiting for the exit
+    /// status, or for stdout to end after an exit).
+    pub(crate) eof_at: Option<Instant>,
+    stop: Option<Stop>,
+}
+
+impl Driver {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        core: mcp_proto::Client,
+        rx: Receiver<Msg>,
+        self_tx: Sender<Msg>,
+        writer: Sender<Vec<u8>>,
+        dispatcher: Sender<Dispatch>,
+        status: Arc<Status>,
+        stderr: Arc<Ring>,
+        input: Option<Arc<dyn InputHandler>>,
+        notifications: Option<Arc<dyn NotificationHandler>>,
+        group: Option<Group>,
+        shutdown: crate::process::Shutdown,
+    ) -> Driver {
+        Driver {
+            core,
+            rx,
+            self_tx,
+            writer: Some(writer),
+            dispatcher: Some(dispatcher),
+            status,
+            stderr,
+            input,
+            notifications,
+            group,
+            shutdown,
+            calls: HashMap::new(),
+            tickets: HashMap::new(),
+            eof: false,
+            exited: None,
+            eof_at: None,
+            stop: None,
+        }
+    }
+
+    /// Runs until the connection is closed and the process is gone.
+    pub(crate) fn run(mut self) {
+        loop {
+            self.drain();
+            if self.stop == Some(Stop::Done)
+                || (self.core.is_closed() && self.group.is_none() && self.stop.is_some())
+            {
+                break;
+            }
+            let now = Instant::now();
+            let next = [self.core.poll_timeout(), self.eof_at, self.stop_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            let msg = match next {
+                Some(at) => match self.rx.recv_timeout(at.saturating_duration_since(now)) {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                },
+                None => match self.rx.recv() {
+                    Ok(m) => Some(m),
+                    Err(_) => break,
+                },
+            };
+            if let Some(m) = msg {
+                self.handle(m);
+            }
+            let now = Instant::now();
+            self.core.handle_timeout(now);
+            if self.eof_at.is_some_and(|t| t <= now) {
+                self.eof_at = None;
+                self.core.handle_eof(now);
+            }
+            self.step_stop(now);
+        }
+        // Whatever is still waiting learns why it will never be answered.
+        self.drain();
+        let reason = self
+            .core
+            .close_reason()
+            .cloned()
+            .unwrap_or(CloseReason::ClosedByUser);
+        for (_, w) in self.calls.drain() {
+            let _ = w.reply.send(Err(Error::closed(reason.clone())));
+        }
+        self.writer = None;
+        self.dispatcher = None;
+        self.status.update(|s| s.finished = true);
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        let now = Instant::now();
+        match msg {
+            Msg::Start {
+                ticket,
+                call,
+                opts,
+                progress,
+                reply,
+            } => match self.core.start(now, call, opts) {
+                Ok(id) => {
+                    self.tickets.insert(ticket, id);
+                    self.calls.insert(
+                        id,
+                        Waiting {
+                            ticket,
+                            reply,
+                            progress,
+                        },
+                    );
+                }
+                Err(e) => {
+                    let e = if self.core.is_closed() {
+                        Error::closed(
+                            self.core
+                                .close_reason()
+                                .cloned()
+                                .unwrap_or(CloseReason::ClosedByUser),
+                        )
+                    } else {
+                        Error::from(e)
+                    };
+                    let _ = reply.send(Err(e));
+                }
+            },
+            Msg::Cancel { ticket } => {
+                if let Some(id) = self.tickets.get(&ticket).copied() {
+                    self.core.cancel(now, id, None);
+                }
+            }
+            Msg::Answer { input, answer } => {
+                // Withdrawn meanwhile (server cancelled, call ended): fine.
+                let _ = self.core.provide_input(now, input, answer);
+            }
+            Msg::RootsChanged => {
+                let _ = self.core.notify_roots_list_changed(now);
+            }
+            Msg::Bytes(bytes) => self.feed(now, &bytes),
+            Msg::Eof => {
+                self.eof = true;
+                // Wait briefly for the exit status so errors can name it.
+                self.eof_at = Some(if self.exited.is_some() || self.group.is_none() {
+                    now
+                } else {
+                    now + EXIT_STATUS_WAIT
+                });
+            }
+            Msg::WriteFailed => {
+                if self.eof_at.is_none() && !self.core.is_closed() {
+                    self.eof_at = Some(now + EXIT_STATUS_WAIT);
+                }
+            }
+            Msg::Exited(status) => {
+                self.exited = Some(status.clone());
+                self.status.update(|s| s.exit = Some(status));
+                let due = if self.eof {
+                    now
+                } else {
+                    now + EOF_AFTER_EXIT_WAIT
+                };
+                self.eof_at = Some(self.eof_at.map_or(due, |t| t.min(due)));
+                if self.stop.is_some() {
+                    self.enter_stragglers(now);
+                }
+            }
+            Msg::Close => self.core.close(now),
+        }
+    }
+
+    fn feed(&mut self, now: Instant, bytes: &[u8]) {
+        // The core pauses input when its event queue is full; draining
+        // makes room, so this ends.
+        for _ in 0..1000 {
+            match self.core.handle_bytes(now, bytes) {
+                Ok(()) => return,
+                Err(_) => self.drain(),
+            }
+        }
+    }
+
+    /// Acts on everything the core has to say.
+    fn drain(&mut self) {
+        while let Some(out) = self.core.poll_output() {
+            match out {
+                Output::Transmit(bytes) => {
+                    if let Some(w) = &self.writer {
+                        if w.send(bytes).is_err() {
+                            self.writer = None;
+                        }
+                    }
+                }
+                Output::CloseTransport => self.writer = None,
+                Output::Event(e) => self.on_event(e),
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Ready(r) => self.status.update(|s| s.ready = Some(*r)),
+            Event::Response { call, result } => {
+                if let Some(w) = self.calls.remove(&call) {
+                    self.tickets.remove(&w.ticket);
+                    let _ = w.reply.send(result.map_err(|e| self.convert(e)));
+                }
+            }
+            Event::Progress { call, progress } => {
+                if let (Some(cb), Some(d)) = (
+                    self.calls.get(&call).and_then(|w| w.progress.clone()),
+                    &self.dispatcher,
+                ) {
+                    let _ = d.send(Dispatch::Progress(cb, progress.clone()));
+                }
+                self.forward(Event::Progress { call, progress });
+            }
+            Event::InputNeeded(n) => match self.input.clone() {
+                Some(handler) => {
+                    // A human may take minutes: answer on a thread of its own.
+                    let tx = self.self_tx.clone();
+                    let id = n.id;
+                    let spawned =
+                        std::thread::Builder::new()
+                            .name("mcp-input".into())
+                            .spawn(move || {
+                                let answer = handler.answer(&n.request);
+                                let _ = tx.send(Msg::Answer {
+                                    input: n.id,
+                                    answer,
+                                });
+                            });
+                    if spawned.is_err() {
+                        let _ = self.core.provide_input(
+                            Instant::now(),
+                            id,
+                            InputAnswer::Refuse { reason: None },
+                        );
+                    }
+                }
+                None => {
+                    let _ = self.core.provide_input(
+                        Instant::now(),
+                        n.id,
+                        InputAnswer::Refuse { reason: None },
+                    );
+                }
+            },
+            Event::Closed(reason) => {
+                self.status.update(|s| s.closed = Some(reason));
+                self.begin_stop(Instant::now());
+            }
+            other => self.forward(other),
+        }
+    }
+
+    fn forward(&mut self, event: Event) {
+        if self.notifications.is_some() {
+            if let Some(d) = &self.dispatcher {
+                let _ = d.send(Dispatch::Event(event));
+            }
+        }
+    }
+
+    /// Names a failure in the application's terms, with what is known of
+    /// the process.
+    fn convert(&self, e: RequestError) -> Error {
+        let stderr = || self.stderr.tail(STDERR_TAIL_LINES);
+        match e {
+            RequestError::Server(o) => Error::Server(Box::new(o)),
+            RequestError::Timeout { after } => Error::Timeout { after },
+            RequestError::Cancelled { .. } => Error::Cancelled,
+            RequestError::Closed(CloseReason::PeerClosed { .. }) => Error::ServerExited {
+                status: self.exited.clone().unwrap_or(ExitStatus::Unknown),
+                stderr: stderr(),
+            },
+            RequestError::Closed(CloseReason::Handshake(error)) => Error::Handshake {
+                error: Box::new(error),
+                stderr: stderr(),
+            },
+            RequestError::Closed(reason) => Error::closed(reason),
+            other => Error::Request(Box::new(other)),
+        }
+    }
+
+    // ----- shutdown ---------------------------------------------------------
+
+    fn begin_stop(&mut self, now: Instant) {
+        if self.stop.is_some() {
+            return;
+        }
+        self.writer = None;
+        self.stop = Some(match (self.group, &self.exited) {
+            (None, _) => Stop::Done,
+            (Some(_), Some(_)) => return self.enter_stragglers(now),
+            (Some(_), None) => Stop::WaitExit(now + self.shutdown.stdin_grace),
+        });
+    }
+
+    fn enter_stragglers(&mut self, now: Instant) {
+        let Some(group) = self.group else {
+            self.stop = Some(Stop::Done);
+            return;
+        };
+        // The server is gone; anything left in its group was started by it.
+        if group.alive() {
+            group.signal(Signal::Term);
+            self.stop = Some(Stop::Stragglers {
+                kill_at: now + self.shutdown.term_grace,
+                killed: false,
+            });
+        } else {
+            self.stop = Some(Stop::Done);
+        }
+    }
+
+    fn stop_deadline(&self) -> Option<Instant> {
+        match self.stop? {
+            Stop::WaitExit(t) | Stop::WaitTerm(t) | Stop::WaitKill(t) => Some(t),
+            Stop::Stragglers { kill_at, .. } => Some(kill_at.min(Instant::now() + GROUP_POLL)),
+            Stop::Done => None,
+        }
+    }
+
+    fn step_stop(&mut self, now: Instant) {
+        let (Some(stop), Some(group)) = (self.stop, self.group) else {
+            return;
+        };
+        self.stop = Some(match stop {
+            Stop::WaitExit(t) if now >= t => {
+                group.signal(Signal::Term);
+                Stop::WaitTerm(now + self.shutdown.term_grace)
+            }
+            Stop::WaitTerm(t) if now >= t => {
+                group.signal(Signal::Kill);
+                Stop::WaitKill(now + Duration::from_secs(2))
+            }
+            // SIGKILL cannot be ignored; if the exit still is not reported,
+            // the process is stuck in the kernel and waiting longer will
+            // not help.
+            Stop::WaitKill(t) if now >= t => Stop::Done,
+            Stop::Stragglers { kill_at, killed } => {
+                if !group.alive() {
+                    Stop::Done
+                } else if now >= kill_at && !killed {
+                    group.signal(Signal::Kill);
+                    Stop::Stragglers {
+                        kill_at: now + Duration::from_secs(2),
+                        killed: true,
+                    }
+                } else if now >= kill_at {
+                    Stop::Done
+                } else {
+                    stop
+                }
+            }
+            other => other,
+        });
+    }
+}
+
+/// Runs application callbacks, in order, off the driver thread.
+pub(crate) fn dispatcher(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
+    for item in rx {
+        match item {
+            Dispatch::Event(e) => {
+                if let Some(h) = &handler {
+                    dispatch(h.as_ref(), &e);
+                }
+            }
+            Dispatch::Progress(cb, p) => cb(&p),
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Handlers an application plugs into an adapter: who answers the server's
+//! input requests, and who hears notifications. Pure plumbing, written once
+//! here so every adapter dispatches the same way.
+//!
+//! An adapter calls [`InputHandler::answer`] off its driving thread or task
+//! (answers may take a human's time), hands the answer to
+//! [`Client::provide_input`](crate::Client::provide_input), and passes events
+//! to [`dispatch`].
+
+use std::sync::Arc;
+
+use crate::event::{CallId, Event, Notification};
+use crate::model::{
+    ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
+    ElicitResult, ElicitationCapability, InputRequest, JsonObject, ListRootsResult,
+    ProgressNotificationParams, Root, RootsCapability, SamplingCapability,
+};
+use crate::{InputAnswer, Violation, WireRecord};
+
+/// Answers the server's input requests (elicitation, sampling, roots).
+///
+/// Whatever the era, the request arrives here once and the answer goes back
+/// the way the era needs. [`capabilities`](InputHandler::capabilities) says
+/// what to declare; requests for anything undeclared never reach the handler.
+pub trait InputHandler: Send + Sync {
+    /// The client capabilities this handler answers for.
+    fn capabilities(&self) -> ClientCapabilities;
+
+    /// Answers one request. May block (for example on a human); adapters call
+    /// it off their driving thread or task.
+    fn answer(&self, request: &InputRequest) -> InputAnswer;
+}
+
+type ElicitFn = dyn Fn(&ElicitRequestParams) -> ElicitResult + Send + Sync;
+type SampleFn =
+    dyn Fn(&CreateMessageRequestParams) -> Result<CreateMessageResult, String> + Send + Sync;
+type RootsFn = dyn Fn() -> Vec<Root> + Send + Sync;
+
+/// An [`InputHandler`] made of closures; each one set declares its
+/// capability.
+///
+/// ```
+/// use mcp_proto::handler::{InputHandler, InputHandlers};
+/// use mcp_proto::model::{ElicitResult, Root};
+///
+/// let handlers = InputHandlers::new()
+///     .on_elicit(|_req| ElicitResult::decline())
+///     .on_roots(|| vec![Root::new("file:///work")]);
+/// assert!(handlers.capabilities().roots.is_some());
+/// assert!(handlers.capabilities().sampling.is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct InputHandlers {
+    elicit: Option<Arc<ElicitFn>>,
+    url_elicitation: bool,
+    sample: Option<Arc<SampleFn>>,
+    roots: Option<Arc<RootsFn>>,
+    roots_list_changed: bool,
+}
+
+impl std::fmt::Debug for InputHandlers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputHandlers")
+            .field("elicit", &self.elicit.is_some())
+            .field("url_elicitation", &self.url_elicitation)
+            .field("sample", &self.sample.is_some())
+            .field("roots", &self.roots.is_some())
+            .finish()
+    }
+}
+
+impl InputHandlers {
+    /// No handlers: every input request is refused as the spec says.
+    pub fn new() -> Self {
+        InputHandlers::default()
+    }
+
+    /// Answers form-mode elicitations (and declares `elicitation.form`).
+    pub fn on_elicit(
+        mut self,
+        f: impl Fn(&ElicitRequestParams) -> ElicitResult + Send + Sync + 'static,
+    ) -> Self {
+        self.elicit = Some(Arc::new(f));
+        self
+    }
+
+    /// Also declares URL-mode elicitation: the elicit handler then gets
+    /// `ElicitRequestParams::Url` requests too, and must get the user's
+    /// consent and open the URL itself.
+    pub fn with_url_elicitation(mut self) -> Self {
+        self.url_elicitation = true;
+        self
+    }
+
+    /// Answers sampling requests; `Err(reason)` refuses.
+    pub fn on_sample(
+        mut self,
+        f: impl Fn(&CreateMessageRequestParams) -> Result<CreateMessageResult, String>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.sample = Some(Arc::new(f));
+        self
+    }
+
+    /// Answers roots requests.
+    pub fn on_roots(mut self, f: impl Fn() -> Vec<Root> + Send + Sync + 'static) -> Self {
+        self.roots = Some(Arc::new(f));
+        self
+    }
+
+    /// Declares `roots.listChanged` (the application then calls
+    /// `notify_roots_list_changed` when its roots change).
+    pub fn with_roots_list_changed(mut self) -> Self {
+        self.roots_list_changed = true;
+        self
+    }
+}
+
+impl InputHandler for InputHandlers {
+    fn capabilities(&self) -> ClientCapabilities {
+        ClientCapabilities {
+            elicitation: self.elicit.as_ref().map(|_| ElicitationCapability {
+                form: Some(JsonObject::new()),
+                url: self.url_elicitation.then(JsonObject::new),
+                extra: JsonObject::new(),
+            }),
+            sampling: self.sample.as_ref().map(|_| SamplingCapability::default()),
+            roots: self.roots.as_ref().map(|_| RootsCapability {
+                list_changed: self.roots_list_changed.then_some(true),
+                extra: JsonObject::new(),
+            }),
+            ..ClientCapabilities::default()
+        }
+    }
+
+    fn answer(&self, request: &InputRequest) -> InputAnswer {
+        match request {
+            InputRequest::Elicit(p) => match &self.elicit {
+                Some(f) => InputAnswer::Elicit(f(p)),
+                None => InputAnswer::Refuse { reason: None },
+            },
+            InputRequest::Sample(p) => match self.sample.as_ref().map(|f| f(p)) {
+                Some(Ok(r)) => InputAnswer::Sample(r),
+                Some(Err(reason)) => InputAnswer::Refuse {
+                    reason: Some(reason),
+                },
+                None => InputAnswer::Refuse { reason: None },
+            },
+            InputRequest::ListRoots(_) => match &self.roots {
+                Some(f) => InputAnswer::Roots(ListRootsResult::new(f())),
+                None => InputAnswer::Refuse { reason: None },
+            },
+        }
+    }
+}
+
+/// Hears what the server says besides answers. Every method defaults to
+/// doing nothing; implement the ones you need.
+pub trait NotificationHandler: Send + Sync {
+    /// A notification (logs, list changes, resource updates, ...).
+    fn notification(&self, notification: &Notification) {
+        let _ = notification;
+    }
+
+    /// Progress of a call that asked for it.
+    fn progress(&self, call: CallId, progress: &ProgressNotificationParams) {
+        let _ = (call, progress);
+    }
+
+    /// The server broke the protocol and the connection went on.
+    fn violation(&self, violation: &Violation) {
+        let _ = violation;
+    }
+
+    /// A frame went in or out (with `Config::wire_tap`).
+    fn wire(&self, record: &WireRecord) {
+        let _ = record;
+    }
+}
+
+/// A [`NotificationHandler`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ignore;
+
+impl NotificationHandler for Ignore {}
+
+/// A [`NotificationHandler`] from one closure over notifications.
+pub struct OnNotification<F>(pub F);
+
+impl<F: Fn(&Notification) + Send + Sync> NotificationHandler for OnNotification<F> {
+    fn notification(&self, notification: &Notification) {
+        (self.0)(notification)
+    }
+}
+
+/// Passes an event to the handler method it belongs to. Returns `false` for
+/// events that are not the handler's business (responses, input requests,
+/// readiness, closing), which the adapter handles itself.
+pub fn dispatch(handler: &dyn NotificationHandler, event: &Event) -> bool {
+    match event {
+        Event::Notification(n) => handler.notification(n),
+        Event::Progress { call, progress } => handler.progress(*call, progress),
+        Event::Violation(v) => handler.violation(v),
+        Event::Wire(w) => handler.wire(w),
+        _ => return false,
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EmptyParams;
+
+    #[test]
+    fn closures_declare_what_they_answer_and_refuse_the_rest() {
+        let h = InputHandlers::new()
+            .on_elicit(|_| ElicitResult::decline())
+            .with_url_elicitation();
+        let caps = h.capabilities();
+        assert!(caps
+            .elicitation
+            .as_ref()
+            .is_some_and(|e| e.supports_url() && e.supports_form()));
+        assert!(caps.roots.is_none() && caps.sampling.is_none());
+        assert!(matches!(
+            h.answer(&InputRequest::ListRoots(EmptyParams::default())),
+            InputAnswer::Refuse { .. }
+        ));
+        let h = InputHandlers::new()
+            .on_roots(|| vec![Root::new("file:///x")])
+            .with_roots_list_changed();
+        assert_eq!(
+            h.capabilities().roots.and_then(|r| r.list_changed),
+            Some(true)
+        );
+        match h.answer(&InputRequest::ListRoots(EmptyParams::default())) {
+            InputAnswer::Roots(r) => assert_eq!(r.roots[0].uri, "file:///x"),
+            other => panic!("{other:?}"),
+        }
+        assert!(InputHandlers::new().capabilities() == ClientCapabilities::default());
+    }
+}
