@@ -1,0 +1,269 @@
+//! Faults with real child processes: each test starts `mcp-fault-server` in
+//! one misbehaving mode and checks the documented behaviour, then that no
+//! process, process-group member or thread is left behind.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mcp_blocking::mcp_proto::{Violation, ViolationKind};
+use mcp_blocking::prelude::*;
+use mcp_blocking::{Closed, ExitStatus};
+use mcp_tests::{eventually, group_gone, process_gone};
+use serde_json::json;
+
+fn fault(mode: &str) -> ServerCommand {
+    ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server")).arg(mode)
+}
+
+/// Short grace periods keep the tests quick; the behaviour is the same.
+fn quick() -> Shutdown {
+    Shutdown {
+        stdin_grace: Duration::from_millis(300),
+        term_grace: Duration::from_millis(300),
+    }
+}
+
+/// Closes and checks that nothing is left: the server and its group are
+/// gone, and no thread of the client is still running.
+fn close_clean(client: &Client) -> Closed {
+    let pid = client.pid().expect("a spawned server");
+    let closed = client.close();
+    assert_eq!(closed.threads_left, 0, "threads left behind: {closed:?}");
+    assert!(
+        eventually(Duration::from_secs(3), || process_gone(pid)),
+        "server {pid} not reaped"
+    );
+    assert!(
+        group_gone(pid),
+        "processes left in the server's group {pid}"
+    );
+    closed
+}
+
+#[test]
+fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("exit-mid-request"))
+        .unwrap();
+    assert!(client.ping().is_ok());
+    let started = Instant::now();
+    // The call's own timeout is far away: the error must come from the exit.
+    let err = client
+        .with_timeout(Duration::from_secs(30))
+        .call_tool("echo", json!({"text": "x"}))
+        .unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::ServerExited { status, stderr } => {
+            assert_eq!(*status, ExitStatus::Code(3));
+            assert!(
+                stderr.0.iter().any(|l| l.contains("injected crash")),
+                "{stderr}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("exit code 3") && message.contains("injected crash"),
+        "{message}"
+    );
+    eprintln!("exit-mid-request: the call failed {took:?} after it was made");
+    // Later calls fail at once too, and clearly.
+    assert!(matches!(client.ping(), Err(Error::Closed(_))));
+    let closed = close_clean(&client);
+    assert_eq!(closed.exit, Some(ExitStatus::Code(3)));
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_and_the_connection_goes_on() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("normal"))
+        .unwrap();
+    let err = client
+        .with_timeout(Duration::from_millis(300))
+        .call_tool("never", ())
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(
+        err.to_string().contains("with_timeout"),
+        "the message says what to do: {err}"
+    );
+    assert_eq!(
+        client
+            .call_tool("echo", json!({"text": "still here"}))
+            .unwrap()
+            .content
+            .len(),
+        1
+    );
+    close_clean(&client);
+}
+
+#[test]
+fn a_server_flooding_stderr_never_blocks() {
+    let lines = Arc::new(AtomicUsize::new(0));
+    let counter = lines.clone();
+    let client = Client::builder()
+        .shutdown(quick())
+        .on_stderr(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        })
+        .spawn(&fault("flood-stderr"))
+        .unwrap();
+    for i in 0..50 {
+        let r = client
+            .call_tool("echo", json!({ "text": format!("{i}") }))
+            .unwrap();
+        assert_eq!(r.content.len(), 1);
+    }
+    assert!(eventually(Duration::from_secs(10), || client
+        .stderr_tail()
+        .last()
+        .is_some_and(|l| l == "flood done")));
+    assert_eq!(
+        lines.load(Ordering::Relaxed),
+        16 * 1024 + 1,
+        "every stderr line was handed over"
+    );
+    assert!(
+        client.stderr_tail().len() <= 200,
+        "the kept tail stays bounded"
+    );
+    close_clean(&client);
+}
+
+#[test]
+fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("ignore-sigterm"))
+        .unwrap();
+    assert!(client.ping().is_ok());
+    let closed = close_clean(&client);
+    assert_eq!(closed.exit, Some(ExitStatus::Signal(9)), "{closed:?}");
+}
+
+#[test]
+fn a_grandchild_goes_with_the_server() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("grandchild"))
+        .unwrap();
+    assert!(eventually(Duration::from_secs(5), || client
+        .stderr_tail()
+        .iter()
+        .any(|l| l.starts_with("grandchild pid"))));
+    let line = client
+        .stderr_tail()
+        .into_iter()
+        .find(|l| l.starts_with("grandchild pid"))
+        .unwrap();
+    let grandchild: u32 = line.trim_start_matches("grandchild pid ").parse().unwrap();
+    assert!(!process_gone(grandchild), "the grandchild runs");
+    close_clean(&client);
+    // The grandchild was reparented when the server exited; it is gone, not
+    // orphaned (init reaps it).
+    assert!(
+        eventually(Duration::from_secs(3), || process_gone(grandchild)),
+        "grandchild {grandchild} outlived the close"
+    );
+}
+
+struct Violations(Arc<Mutex<Vec<Violation>>>);
+
+impl NotificationHandler for Violations {
+    fn violation(&self, v: &Violation) {
+        self.0.lock().unwrap().push(v.clone());
+    }
+}
+
+#[test]
+fn a_banner_on_stdout_is_reported_and_the_session_goes_on() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = Client::builder()
+        .shutdown(quick())
+        .notification_handler(Violations(seen.clone()))
+        .spawn(&fault("banner"))
+        .unwrap();
+    assert_eq!(
+        client
+            .call_tool("echo", json!({"text": "after the banner"}))
+            .unwrap()
+            .content
+            .len(),
+        1
+    );
+    assert!(eventually(Duration::from_secs(2), || !seen
+        .lock()
+        .unwrap()
+        .is_empty()));
+    assert_eq!(seen.lock().unwrap()[0].kind, ViolationKind::NotJson);
+    close_clean(&client);
+}
+
+#[test]
+fn dropping_the_last_handle_shuts_the_server_down() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("grandchild"))
+        .unwrap();
+    let pid = client.pid().unwrap();
+    let clone = client.clone();
+    drop(client);
+    assert!(!process_gone(pid), "a clone keeps the connection open");
+    assert!(clone.ping().is_ok());
+    drop(clone);
+    assert!(
+        eventually(Duration::from_secs(3), || process_gone(pid)),
+        "not reaped on drop"
+    );
+    assert!(group_gone(pid));
+}
+
+#[test]
+fn a_program_that_does_not_exist_is_a_clear_error() {
+    let err = Client::spawn(&ServerCommand::new("/nonexistent/mcp-server")).unwrap_err();
+    assert!(matches!(err, Error::Spawn { .. }), "{err}");
+    assert!(err.to_string().contains("/nonexistent/mcp-server"), "{err}");
+}
+
+#[test]
+fn a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr() {
+    let cmd = ServerCommand::new("sh").args(["-c", "echo 'usage: not-a-server' >&2; exit 64"]);
+    let err = Client::builder().shutdown(quick()).spawn(&cmd).unwrap_err();
+    match &err {
+        Error::ServerExited { status, stderr } => {
+            assert_eq!(*status, ExitStatus::Code(64));
+            assert!(
+                stderr.0.iter().any(|l| l.contains("usage: not-a-server")),
+                "{stderr}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn a_cancelled_call_from_another_thread_ends_with_cancelled() {
+    let client = Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("normal"))
+        .unwrap();
+    let pending = client
+        .start(
+            mcp_blocking::mcp_proto::Call::raw(
+                "tools/call",
+                json!({"name": "never"}).as_object().cloned().unwrap(),
+            ),
+            Default::default(),
+        )
+        .unwrap();
+    let canceller = pending.canceller();
+    std::thread::spawn(move || canceller.cancel());
+    assert!(matches!(pending.wait(), Err(Error::Cancelled)));
+    close_clean(&client);
+}
