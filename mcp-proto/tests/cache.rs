@@ -104,7 +104,7 @@ fn each_page_is_its_own_entry() {
     server.page_size = Some(5);
     let mut pair = ready(Config::default(), server);
     let (all, _) = list(&mut pair, RequestOptions::default());
-    assert_eq!(all.tools.len(), 14);
+    assert_eq!(all.tools.len(), 15);
     assert_eq!(lists_sent(&pair), 3);
     let (again, cached) = list(&mut pair, RequestOptions::default());
     assert_eq!(again.tools, all.tools);

@@ -336,7 +336,7 @@ fn lists_are_fetched_to_the_end_and_merged() {
             .unwrap();
         pair.drive();
         let all: ListToolsResult = outcome(pair.events(), all).unwrap().decode().unwrap();
-        assert_eq!(all.tools.len(), 14, "{era}");
+        assert_eq!(all.tools.len(), 15, "{era}");
         assert_eq!(all.next_cursor, None, "{era}");
         assert_eq!(all.tools[13].name, "log");
         let first: ListToolsResult = outcome(pair.events(), first).unwrap().decode().unwrap();

@@ -36,7 +36,7 @@ use crate::{
 use super::{Pair, ProbeReply, ServerConfig};
 
 /// The scripted server's tools a fuzzed call may use (see `server.rs`).
-const TOOLS: [&str; 14] = [
+const TOOLS: [&str; 15] = [
     "echo",
     "add",
     "fail",
@@ -51,6 +51,7 @@ const TOOLS: [&str; 14] = [
     "state_only",
     "touch",
     "log",
+    "weather",
 ];
 
 /// Which peer a sequence of operations runs against.

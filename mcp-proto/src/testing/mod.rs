@@ -20,7 +20,8 @@
 
 pub mod fuzz;
 mod pair;
-mod server;
 
 pub use pair::Pair;
-pub use server::{ProbeReply, ScriptedServer, ServerConfig, ServerEra};
+// The scripted server lives in `mcp-demo` (it is also the bundled demo);
+// re-exported so tests keep one import path.
+pub use mcp_demo::{ProbeReply, ScriptedServer, ServerConfig, ServerEra};

@@ -9,7 +9,7 @@ use crate::methods::CallTool;
 use crate::model::{CallToolRequestParams, ElicitResult, JsonObject};
 use crate::{CallId, Client, Config, Event, InputAnswer, Notification, Output, RequestOptions};
 
-use super::server::{ScriptedServer, ServerConfig};
+use super::{ScriptedServer, ServerConfig};
 
 /// Upper bound on the steps of one `drive` or `settle`, so that a bug that
 /// makes the two sides talk forever fails a test instead of hanging it.

@@ -92,6 +92,10 @@ pub struct ServerConfig {
     pub reject_first_request_version: bool,
     /// Add `serverInfo` to modern results' `_meta`.
     pub server_info_meta: bool,
+    /// `serverInfo.name` (default "scripted", which the tests' snapshots name).
+    pub server_name: String,
+    /// `serverInfo.version`.
+    pub server_version: String,
     /// Nothing is written before this long after start (a slow launcher);
     /// what was due earlier comes out then, in order.
     pub startup_delay: Duration,
@@ -119,8 +123,20 @@ impl ServerConfig {
             banner: None,
             reject_first_request_version: false,
             server_info_meta: true,
+            server_name: "scripted".into(),
+            server_version: "1.0.0".into(),
             startup_delay: Duration::ZERO,
         }
+    }
+
+    /// The bundled demo: both eras, named `mcp-demo`, list results cacheable
+    /// for a minute.
+    pub fn demo() -> ServerConfig {
+        let mut s = ServerConfig::base(ServerEra::Dual);
+        s.server_name = "mcp-demo".into();
+        s.server_version = env!("CARGO_PKG_VERSION").into();
+        s.ttl_ms = 60_000;
+        s
     }
 
     /// A legacy server (all four legacy revisions).
@@ -176,6 +192,8 @@ pub struct ScriptedServer {
     output_closed: bool,
     input_closed: bool,
     rejected_once: bool,
+    clock_next: Option<Instant>,
+    clock_ticks: u64,
     now: Instant,
     started: Instant,
 }
@@ -199,6 +217,8 @@ impl ScriptedServer {
             output_closed: false,
             input_closed: false,
             rejected_once: false,
+            clock_next: None,
+            clock_ticks: 0,
             now,
             started: now,
         };
@@ -273,6 +293,7 @@ impl ScriptedServer {
     /// queued before it (and due) comes out.
     pub fn poll_output(&mut self, now: Instant) -> Option<Vec<u8>> {
         self.now = now.max(self.now);
+        self.tick_clock(now);
         let idx = self
             .scheduled
             .iter()
@@ -285,7 +306,65 @@ impl ScriptedServer {
 
     /// When the next queued output is due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.scheduled.iter().map(|(at, ..)| *at).min()
+        self.scheduled
+            .iter()
+            .map(|(at, ..)| *at)
+            .chain(self.clock_next)
+            .min()
+    }
+
+    /// Starts the clock if anyone listens to it and it is not running.
+    fn start_clock(&mut self) {
+        if self.clock_next.is_none() && self.clock_listeners() > 0 {
+            self.clock_next = Some(self.now + Duration::from_secs(1));
+        }
+    }
+
+    fn clock_listeners(&self) -> usize {
+        let modern = self
+            .listens
+            .values()
+            .filter(|(_, f)| {
+                f.get("resourceSubscriptions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(|u| u == CLOCK))
+            })
+            .count();
+        usize::from(self.subscribed.contains(CLOCK)) + modern
+    }
+
+    /// Sends a `resources/updated` for the clock to every subscriber each
+    /// second that has passed, and stops when nobody listens.
+    fn tick_clock(&mut self, now: Instant) {
+        while let Some(at) = self.clock_next.filter(|at| *at <= now) {
+            if self.output_closed || self.clock_listeners() == 0 {
+                self.clock_next = None;
+                return;
+            }
+            self.clock_ticks += 1;
+            let saved = std::mem::replace(&mut self.now, at);
+            if self.subscribed.contains(CLOCK) {
+                self.notify("notifications/resources/updated", json!({"uri": CLOCK}));
+            }
+            let ids: Vec<Value> = self
+                .listens
+                .values()
+                .filter(|(_, f)| {
+                    f.get("resourceSubscriptions")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().any(|u| u == CLOCK))
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in ids {
+                self.notify(
+                    "notifications/resources/updated",
+                    json!({"_meta": {"io.modelcontextprotocol/subscriptionId": id}, "uri": CLOCK}),
+                );
+            }
+            self.now = saved.max(at);
+            self.clock_next = Some(at + Duration::from_secs(1));
+        }
     }
 
     /// Whether everything queued has been taken and the output is closed.
@@ -483,7 +562,7 @@ impl ScriptedServer {
             json!({
                 "protocolVersion": chosen,
                 "capabilities": self.cfg.capabilities,
-                "serverInfo": {"name": "scripted", "version": "1.0.0"},
+                "serverInfo": {"name": self.cfg.server_name, "version": self.cfg.server_version},
                 "instructions": "A scripted test server."
             }),
         );
@@ -491,7 +570,7 @@ impl ScriptedServer {
 
     fn add_server_info(&self, result: &mut Value) {
         if self.cfg.server_info_meta {
-            result["_meta"] = json!({"io.modelcontextprotocol/serverInfo": {"name": "scripted", "version": "1.0.0"}});
+            result["_meta"] = json!({"io.modelcontextprotocol/serverInfo": {"name": self.cfg.server_name, "version": self.cfg.server_version}});
         }
     }
 
@@ -512,26 +591,37 @@ impl ScriptedServer {
     }
 
     fn tools() -> Vec<Value> {
-        let names = [
-            "echo",
-            "add",
-            "fail",
-            "boom",
-            "slow",
-            "never",
-            "big",
-            "ask_name",
-            "sample",
-            "roots",
-            "two_rounds",
-            "state_only",
-            "touch",
-            "log",
-        ];
-        names
-            .iter()
-            .map(|n| json!({"name": n, "description": format!("test tool {n}"), "inputSchema": {"type": "object"}}))
-            .collect()
+        let obj = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+        let none = || json!({"type": "object", "properties": {}});
+        let text = |d: &str| json!({"type": "string", "description": d});
+        let int = |d: &str| json!({"type": "integer", "description": d});
+        let read_only = json!({"readOnlyHint": true, "openWorldHint": false});
+        vec![
+            json!({"name": "echo", "title": "Echo", "description": "Returns the text it is given.",
+                "inputSchema": obj(json!({"text": text("What to echo back")}), &["text"]), "annotations": read_only}),
+            json!({"name": "add", "title": "Add", "description": "Adds two numbers.",
+                "inputSchema": obj(json!({"a": {"type": "number"}, "b": {"type": "number"}}), &["a", "b"]), "annotations": read_only}),
+            json!({"name": "fail", "title": "Fail", "description": "Always reports a tool error (isError).", "inputSchema": none()}),
+            json!({"name": "boom", "title": "Boom", "description": "Answers with a JSON-RPC error.", "inputSchema": none()}),
+            json!({"name": "slow", "title": "Slow task", "description": "Works in steps, reporting progress after each.",
+                "inputSchema": obj(json!({"steps": int("How many steps (default 3)"), "step_ms": int("Milliseconds per step (default 100)")}), &[])}),
+            json!({"name": "never", "title": "Never", "description": "Never answers (for timeouts).", "inputSchema": none()}),
+            json!({"name": "big", "title": "Big", "description": "Returns a text of n bytes.",
+                "inputSchema": obj(json!({"n": int("Bytes of text")}), &["n"])}),
+            json!({"name": "ask_name", "title": "Ask name", "description": "Asks the user for their name (elicitation), then greets them.", "inputSchema": none()}),
+            json!({"name": "sample", "title": "Sample", "description": "Asks the client's model a question (sampling).", "inputSchema": none()}),
+            json!({"name": "roots", "title": "Roots", "description": "Asks the client for its roots.", "inputSchema": none()}),
+            json!({"name": "two_rounds", "title": "Two rounds", "description": "Asks for input twice (2026-07-28 only; elicitation then sampling).", "inputSchema": none()}),
+            json!({"name": "state_only", "title": "State only", "description": "Asks to be called again with its state (2026-07-28 only).", "inputSchema": none()}),
+            json!({"name": "touch", "title": "Touch", "description": "Changes a resource and the tool list, notifying subscribers.",
+                "inputSchema": obj(json!({"uri": text("Resource to change (default file:///a.txt)")}), &[])}),
+            json!({"name": "log", "title": "Log", "description": "Sends a log message at a level, if the client's level allows it.",
+                "inputSchema": obj(json!({"level": {"type": "string", "enum": LEVELS}, "text": text("The message")}), &["text"])}),
+            json!({"name": "weather", "title": "Weather", "description": "Made-up weather for a city, as structured output.",
+                "inputSchema": obj(json!({"city": text("City name")}), &["city"]),
+                "outputSchema": obj(json!({"city": {"type": "string"}, "temperature_c": {"type": "number"}, "conditions": {"type": "string"}}), &["city", "temperature_c", "conditions"]),
+                "annotations": read_only}),
+        ]
     }
 
     fn serve(&mut self, id: Value, method: &str, params: Value, modern: bool) {
@@ -557,8 +647,9 @@ impl ScriptedServer {
             "tools/call" => self.call_tool(id, params, modern),
             "resources/list" => {
                 let r = self.cacheable(modern, json!({"resources": [
-                    {"uri": "file:///a.txt", "name": "a.txt", "mimeType": "text/plain"},
-                    {"uri": "file:///b.bin", "name": "b.bin", "mimeType": "application/octet-stream"}
+                    {"uri": "file:///a.txt", "name": "a.txt", "title": "A text file", "mimeType": "text/plain"},
+                    {"uri": "file:///b.bin", "name": "b.bin", "title": "A tiny PNG image", "mimeType": "image/png", "size": TINY_PNG_LEN},
+                    {"uri": CLOCK, "name": "clock", "title": "A clock", "description": "Changes every second; subscribe to hear it.", "mimeType": "text/plain"}
                 ]}));
                 self.reply(&id, r);
             }
@@ -566,7 +657,8 @@ impl ScriptedServer {
                 let r = self.cacheable(
                     modern,
                     json!({"resourceTemplates": [
-                        {"uriTemplate": "file:///{name}", "name": "files"}
+                        {"uriTemplate": "file:///{name}", "name": "files", "title": "Any file"},
+                        {"uriTemplate": "demo://notes/{name}", "name": "notes", "title": "Notes by name", "mimeType": "text/plain"}
                     ]}),
                 );
                 self.reply(&id, r);
@@ -581,7 +673,23 @@ impl ScriptedServer {
                     let code = if modern { -32602 } else { -32002 };
                     return self.error(&id, code, "Resource not found", Some(json!({"uri": uri})));
                 }
-                let r = self.cacheable(modern, json!({"contents": [{"uri": uri, "mimeType": "text/plain", "text": format!("contents of {uri}")}]}));
+                let contents = match uri.as_str() {
+                    "file:///b.bin" => {
+                        json!({"uri": uri, "mimeType": "image/png", "blob": TINY_PNG_BASE64})
+                    }
+                    CLOCK => {
+                        json!({"uri": uri, "mimeType": "text/plain", "text": format!("tick {}", self.clock_ticks)})
+                    }
+                    _ => match uri.strip_prefix("demo://notes/") {
+                        Some(name) => {
+                            json!({"uri": uri, "mimeType": "text/plain", "text": format!("Note {name:?}: remember the milk.")})
+                        }
+                        None => {
+                            json!({"uri": uri, "mimeType": "text/plain", "text": format!("contents of {uri}")})
+                        }
+                    },
+                };
+                let r = self.cacheable(modern, json!({"contents": [contents]}));
                 self.reply(&id, r);
             }
             "resources/subscribe" | "resources/unsubscribe" => {
@@ -592,13 +700,16 @@ impl ScriptedServer {
                     .to_owned();
                 if method == "resources/subscribe" {
                     self.subscribed.insert(uri);
+                    self.start_clock();
                 } else {
                     self.subscribed.remove(&uri);
                 }
                 self.reply(&id, json!({}));
             }
             "prompts/list" => {
-                let r = self.cacheable(modern, json!({"prompts": [{"name": "greet", "arguments": [{"name": "who", "required": true}]}]}));
+                let r = self.cacheable(modern, json!({"prompts": [{"name": "greet", "title": "Greeting", "description": "Greets someone, formally or not.",
+                    "arguments": [{"name": "who", "description": "Whom to greet", "required": true},
+                                  {"name": "style", "description": "formal or casual (default casual)", "required": false}]}]}));
                 self.reply(&id, r);
             }
             "prompts/get" => {
@@ -607,11 +718,41 @@ impl ScriptedServer {
                     .and_then(Value::as_str)
                     .unwrap_or("world")
                     .to_owned();
-                let r = self.complete(modern, json!({"messages": [{"role": "user", "content": {"type": "text", "text": format!("Hello, {who}!")}}]}));
+                let text = match params.pointer("/arguments/style").and_then(Value::as_str) {
+                    Some("formal") => format!("Good day to you, {who}."),
+                    _ => format!("Hello, {who}!"),
+                };
+                let r = self.complete(modern, json!({"description": "A greeting", "messages": [{"role": "user", "content": {"type": "text", "text": text}}]}));
                 self.reply(&id, r);
             }
             "completion/complete" => {
-                let r = self.complete(modern, json!({"completion": {"values": ["alpha", "beta"], "total": 2, "hasMore": false}}));
+                let prefix = params
+                    .pointer("/argument/value")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_lowercase();
+                let candidates: &[&str] = match (
+                    params
+                        .pointer("/ref/name")
+                        .or_else(|| params.pointer("/ref/uri"))
+                        .and_then(Value::as_str),
+                    params.pointer("/argument/name").and_then(Value::as_str),
+                ) {
+                    (Some("greet"), Some("who")) => {
+                        &["Ada", "Alan", "Barbara", "Grace", "Linus", "Margaret"]
+                    }
+                    (Some("greet"), Some("style")) => &["casual", "formal"],
+                    (Some("demo://notes/{name}"), Some("name")) => {
+                        &["groceries", "ideas", "journal"]
+                    }
+                    _ => &["alpha", "beta"],
+                };
+                let values: Vec<&str> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| c.to_lowercase().starts_with(&prefix))
+                    .collect();
+                let r = self.complete(modern, json!({"completion": {"values": values, "total": values.len(), "hasMore": false}}));
                 self.reply(&id, r);
             }
             "logging/setLevel" => {
@@ -634,6 +775,7 @@ impl ScriptedServer {
                 }
                 self.listens
                     .insert(id.to_string(), (id.clone(), acked.clone()));
+                self.start_clock();
                 self.notify(
                     "notifications/subscriptions/acknowledged",
                     json!({
@@ -723,7 +865,7 @@ impl ScriptedServer {
                 } else {
                     self.log_level.clone()
                 };
-                if wanted.is_some() {
+                if wanted.is_some_and(|w| level_rank(&level) >= level_rank(&w)) {
                     self.notify(
                         "notifications/message",
                         json!({"level": level, "logger": "scripted", "data": t}),
@@ -762,6 +904,21 @@ impl ScriptedServer {
                     self.notify("notifications/tools/list_changed", json!({}));
                 }
                 let r = self.complete(modern, text("touched".into()));
+                self.reply(&id, r);
+            }
+            "weather" => {
+                let city = args
+                    .get("city")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Nowhere")
+                    .to_owned();
+                // Made up, but the same city always gets the same weather.
+                let n = city
+                    .bytes()
+                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+                let conditions = ["sunny", "cloudy", "rainy", "windy", "foggy"][(n % 5) as usize];
+                let data = json!({"city": city, "temperature_c": f64::from(n % 35) - 5.0, "conditions": conditions});
+                let r = self.complete(modern, json!({"content": [{"type": "text", "text": data.to_string()}], "structuredContent": data}));
                 self.reply(&id, r);
             }
             "ask_name" | "sample" | "roots" | "two_rounds" | "state_only" => {
@@ -920,4 +1077,28 @@ fn line(msg: &Value) -> Vec<u8> {
     let mut v = serde_json::to_vec(msg).unwrap_or_default();
     v.push(b'\n');
     v
+}
+
+/// The clock resource: subscribers hear of it every second.
+const CLOCK: &str = "demo://clock";
+
+/// A 1x1 transparent PNG, the binary resource.
+const TINY_PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const TINY_PNG_LEN: usize = 70;
+
+/// Log levels from least to most severe (RFC 5424 order).
+const LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
+fn level_rank(level: &str) -> usize {
+    LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
