@@ -96,6 +96,8 @@ pub struct ServerConfig {
     pub server_name: String,
     /// `serverInfo.version`.
     pub server_version: String,
+    /// The usage instructions sent with `initialize` and `server/discover`.
+    pub instructions: String,
     /// Nothing is written before this long after start (a slow launcher);
     /// what was due earlier comes out then, in order.
     pub startup_delay: Duration,
@@ -125,6 +127,7 @@ impl ServerConfig {
             server_info_meta: true,
             server_name: "scripted".into(),
             server_version: "1.0.0".into(),
+            instructions: "A scripted test server.".into(),
             startup_delay: Duration::ZERO,
         }
     }
@@ -136,6 +139,7 @@ impl ServerConfig {
         s.server_name = "mcp-demo".into();
         s.server_version = env!("CARGO_PKG_VERSION").into();
         s.ttl_ms = 60_000;
+        s.instructions = "The bundled demo of the mcp command. Every tool, resource and prompt shows one MCP feature; `mcp demo` walks through them all.".into();
         s
     }
 
@@ -514,7 +518,7 @@ impl ScriptedServer {
             "resultType": "complete",
             "supportedVersions": self.cfg.modern_versions,
             "capabilities": self.cfg.capabilities,
-            "instructions": "A scripted test server.",
+            "instructions": self.cfg.instructions,
             "ttlMs": self.cfg.ttl_ms,
             "cacheScope": "public"
         });
@@ -563,7 +567,7 @@ impl ScriptedServer {
                 "protocolVersion": chosen,
                 "capabilities": self.cfg.capabilities,
                 "serverInfo": {"name": self.cfg.server_name, "version": self.cfg.server_version},
-                "instructions": "A scripted test server."
+                "instructions": self.cfg.instructions
             }),
         );
     }
@@ -868,7 +872,7 @@ impl ScriptedServer {
                 if wanted.is_some_and(|w| level_rank(&level) >= level_rank(&w)) {
                     self.notify(
                         "notifications/message",
-                        json!({"level": level, "logger": "scripted", "data": t}),
+                        json!({"level": level, "logger": self.cfg.server_name, "data": t}),
                     );
                 }
                 let r = self.complete(modern, text("logged".into()));

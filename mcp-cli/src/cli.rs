@@ -1,0 +1,178 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Talk to any MCP server from the terminal.
+///
+/// With no target, `mcp` runs its bundled demo server, which shows every
+/// feature in both protocol eras: try `mcp demo`.
+#[derive(Debug, Parser)]
+#[command(name = "mcp", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) target: Target,
+    #[command(flatten)]
+    pub(crate) opts: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Which server to talk to.
+#[derive(Debug, Args)]
+pub(crate) struct Target {
+    /// Start this server and talk to it over stdio ("CMD ARGS", quoted as
+    /// in a shell).
+    #[arg(long, value_name = "COMMAND", global = true, conflicts_with_all = ["config", "url"])]
+    pub(crate) stdio: Option<String>,
+    /// Set an environment variable for the server (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", global = true)]
+    pub(crate) env: Vec<String>,
+    /// The server's working directory.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) cwd: Option<PathBuf>,
+    /// A desktop-client style configuration file (`{"mcpServers": {...}}`).
+    #[arg(long, value_name = "FILE", global = true, requires = "server")]
+    pub(crate) config: Option<PathBuf>,
+    /// The entry of `--config` to use.
+    #[arg(long, value_name = "NAME", global = true, requires = "config")]
+    pub(crate) server: Option<String>,
+    /// A remote server over HTTP.
+    #[arg(long, value_name = "URL", global = true)]
+    pub(crate) url: Option<String>,
+    /// An HTTP header for `--url` (repeatable).
+    #[arg(long, value_name = "NAME:VALUE", global = true)]
+    pub(crate) header: Vec<String>,
+}
+
+/// Options for every command.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Print machine-readable JSON instead of tables and text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Never ask at the terminal: elicitations are declined, sampling refused.
+    #[arg(long, global = true)]
+    pub(crate) no_input: bool,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECONDS", global = true, default_value_t = 60.0)]
+    pub(crate) timeout: f64,
+    /// Which protocol era to speak (default: detect it).
+    #[arg(long, value_enum, global = true, default_value_t = EraArg::Auto)]
+    pub(crate) era: EraArg,
+    /// Print every frame sent and received on stderr (secrets redacted).
+    #[arg(long, global = true)]
+    pub(crate) wire: bool,
+    /// Show the server's stderr as it comes (always kept for error reports).
+    #[arg(long, global = true)]
+    pub(crate) server_stderr: bool,
+}
+
+/// The protocol era to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EraArg {
+    /// Probe with `server/discover`, fall back to `initialize`.
+    Auto,
+    /// `initialize` (2025-11-25 and earlier).
+    Legacy,
+    /// Per-request metadata (2026-07-28).
+    Modern,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Who the server is, which protocol revision it speaks, what it offers.
+    Info,
+    /// Tools: list them or call one.
+    #[command(subcommand)]
+    Tools(Tools),
+    /// Resources: list, read, templates.
+    #[command(subcommand)]
+    Resources(Resources),
+    /// Prompts: list them or render one.
+    #[command(subcommand)]
+    Prompts(Prompts),
+    /// Complete an argument value of a prompt or resource template.
+    Complete {
+        /// Complete an argument of this prompt.
+        #[arg(
+            long,
+            value_name = "NAME",
+            conflicts_with = "resource",
+            required_unless_present = "resource"
+        )]
+        prompt: Option<String>,
+        /// Complete a variable of this resource template.
+        #[arg(long, value_name = "URI_TEMPLATE")]
+        resource: Option<String>,
+        /// The argument (or template variable) to complete.
+        argument: String,
+        /// What has been typed so far.
+        #[arg(default_value = "")]
+        value: String,
+    },
+    /// Check the server answers.
+    Ping,
+    /// Print change notifications for a resource until Ctrl-C.
+    Subscribe {
+        /// The resource.
+        uri: String,
+        /// Stop after this many notifications.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+    },
+    /// A guided walk through every feature of the demo server.
+    Demo,
+    /// Serve the bundled demo server on stdio (what `mcp` runs with no target).
+    #[command(hide = true, name = "serve-demo")]
+    ServeDemo,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Tools {
+    /// List the tools.
+    List,
+    /// Call a tool.
+    ///
+    /// Arguments are KEY=VALUE pairs whose values are JSON (text that is not
+    /// JSON is taken as a string: `city=Lisbon`, `n=3`, `flag=true`,
+    /// `tags=["a","b"]`), or one JSON object with --args.
+    Call {
+        /// The tool.
+        name: String,
+        /// KEY=VALUE arguments.
+        #[arg(value_name = "KEY=VALUE")]
+        arguments: Vec<String>,
+        /// All arguments as one JSON object.
+        #[arg(long, value_name = "JSON", conflicts_with = "arguments")]
+        args: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Resources {
+    /// List the resources.
+    List,
+    /// Read a resource.
+    Read {
+        /// The resource.
+        uri: String,
+    },
+    /// List the resource templates.
+    Templates,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Prompts {
+    /// List the prompts.
+    List,
+    /// Render a prompt.
+    Get {
+        /// The prompt.
+        name: String,
+        /// KEY=VALUE arguments (values are strings).
+        #[arg(value_name = "KEY=VALUE")]
+        arguments: Vec<String>,
+    },
+}

@@ -1,0 +1,172 @@
+//! Finding the server and connecting to it.
+
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use mcp_blocking::mcp_proto::handler::NotificationHandler;
+use mcp_blocking::mcp_proto::model::Implementation;
+use mcp_blocking::mcp_proto::{
+    Config, Direction, EraPreference, Notification, Violation, WireRecord,
+};
+use mcp_blocking::{Client, ServerCommand};
+
+use crate::answer::TerminalAnswers;
+use crate::cli::{EraArg, Global, Target};
+use crate::config::{self, Entry};
+use crate::term::Term;
+use crate::Failure;
+
+/// The server command a target names.
+pub(crate) fn command(target: &Target) -> Result<ServerCommand, Failure> {
+    if target.url.is_some() {
+        return Err(Failure::Connect(
+            "--url: servers over HTTP need the HTTP transport, which this build of mcp does not have yet; use --stdio".into(),
+        ));
+    }
+    let mut cmd = match (&target.stdio, &target.config, &target.server) {
+        (Some(line), _, _) => {
+            let words = shlex::split(line)
+                .ok_or_else(|| Failure::Usage(format!("--stdio {line:?}: unbalanced quotes")))?;
+            let (program, args) = words
+                .split_first()
+                .ok_or_else(|| Failure::Usage("--stdio needs a command".into()))?;
+            ServerCommand::new(program).args(args)
+        }
+        (None, Some(path), Some(name)) => {
+            let mut warn = |w: String| eprintln!("warning: {w}");
+            match config::load(path, name, &|v| std::env::var(v).ok(), &mut warn).map_err(|e| Failure::Usage(e.to_string()))? {
+                Entry::Stdio(cmd) => cmd,
+                Entry::Http { url, .. } => {
+                    return Err(Failure::Connect(format!(
+                        "{name} is a remote server ({url}); servers over HTTP need the HTTP transport, which this build of mcp does not have yet"
+                    )))
+                }
+            }
+        }
+        _ => {
+            // No target: the bundled demo server, which is this very program.
+            let me = std::env::current_exe().map_err(|e| {
+                Failure::Connect(format!(
+                    "cannot find the mcp executable to run the demo server: {e}"
+                ))
+            })?;
+            ServerCommand::new(me).arg("serve-demo")
+        }
+    };
+    for pair in &target.env {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--env {pair:?}: expected KEY=VALUE")))?;
+        cmd = cmd.env(k, v);
+    }
+    if let Some(dir) = &target.cwd {
+        cmd = cmd.cwd(dir);
+    }
+    Ok(cmd)
+}
+
+/// Prints what the server says besides answers, on stderr.
+pub(crate) struct Printer {
+    pub(crate) term: Arc<Term>,
+    pub(crate) updates: Mutex<Option<Sender<String>>>,
+}
+
+impl NotificationHandler for Printer {
+    fn notification(&self, n: &Notification) {
+        let line = match n {
+            Notification::Log(l) => {
+                let data = match &l.data {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let logger = l
+                    .logger
+                    .as_ref()
+                    .map(|g| format!(" {g}"))
+                    .unwrap_or_default();
+                format!("[server log: {}{logger}] {data}", l.level)
+            }
+            Notification::ResourceUpdated(u) => {
+                if let Some(tx) = self
+                    .updates
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+                {
+                    let _ = tx.send(u.uri.clone());
+                    return;
+                }
+                format!("(the server says {} changed)", u.uri)
+            }
+            Notification::ToolsListChanged => "(the server's tools changed)".into(),
+            Notification::PromptsListChanged => "(the server's prompts changed)".into(),
+            Notification::ResourcesListChanged => "(the server's resources changed)".into(),
+            Notification::SubscriptionsEnded { .. } => {
+                "(the server ended the subscriptions)".into()
+            }
+            _ => return,
+        };
+        self.term.say(&line);
+    }
+
+    fn violation(&self, v: &Violation) {
+        self.term.say(&format!(
+            "warning: the server broke the protocol ({v}); going on"
+        ));
+    }
+
+    fn wire(&self, r: &WireRecord) {
+        let arrow = match r.direction {
+            Direction::Out => ">>",
+            Direction::In => "<<",
+        };
+        self.term.say(&format!("{arrow} {}", r.text));
+    }
+}
+
+/// Starts the server and connects.
+pub(crate) fn connect(
+    target: &Target,
+    opts: &Global,
+    term: Arc<Term>,
+    printer: Arc<Printer>,
+) -> Result<Client, Failure> {
+    let cmd = command(target)?;
+    let mut cfg = Config::new(Implementation::new("mcp-cli", env!("CARGO_PKG_VERSION")));
+    cfg.request_timeout = Duration::from_secs_f64(opts.timeout.max(0.001));
+    cfg.era = match opts.era {
+        EraArg::Auto => EraPreference::Auto,
+        EraArg::Legacy => EraPreference::Legacy,
+        EraArg::Modern => EraPreference::Modern,
+    };
+    cfg.wire_tap = opts.wire;
+    let mut builder = Client::builder()
+        .config(cfg)
+        .input_handler(TerminalAnswers {
+            term,
+            no_input: opts.no_input,
+        })
+        .notification_handler(PrinterRef(printer));
+    if opts.server_stderr {
+        builder = builder.on_stderr(|line| eprintln!("[server stderr] {line}"));
+    }
+    builder
+        .spawn(&cmd)
+        .map_err(|e| Failure::Connect(format!("{}: {e}", cmd.display())))
+}
+
+/// A shared `Printer` as a handler (the CLI keeps a handle to feed updates).
+struct PrinterRef(Arc<Printer>);
+
+impl NotificationHandler for PrinterRef {
+    fn notification(&self, n: &Notification) {
+        self.0.notification(n)
+    }
+    fn violation(&self, v: &Violation) {
+        self.0.violation(v)
+    }
+    fn wire(&self, r: &WireRecord) {
+        self.0.wire(r)
+    }
+}
