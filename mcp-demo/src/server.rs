@@ -98,6 +98,9 @@ pub struct ServerConfig {
     pub server_version: String,
     /// The usage instructions sent with `initialize` and `server/discover`.
     pub instructions: String,
+    /// Keep every message received, for [`ScriptedServer::received`]
+    /// (tests); off for a long-running server, whose memory it would grow.
+    pub record: bool,
     /// Nothing is written before this long after start (a slow launcher);
     /// what was due earlier comes out then, in order.
     pub startup_delay: Duration,
@@ -128,6 +131,7 @@ impl ServerConfig {
             server_name: "scripted".into(),
             server_version: "1.0.0".into(),
             instructions: "A scripted test server.".into(),
+            record: true,
             startup_delay: Duration::ZERO,
         }
     }
@@ -139,6 +143,7 @@ impl ServerConfig {
         s.server_name = "mcp-demo".into();
         s.server_version = env!("CARGO_PKG_VERSION").into();
         s.ttl_ms = 60_000;
+        s.record = false;
         s.instructions = "The bundled demo of the mcp command. Every tool, resource and prompt shows one MCP feature; `mcp demo` walks through them all.".into();
         s
     }
@@ -232,7 +237,8 @@ impl ScriptedServer {
         s
     }
 
-    /// Every message the client sent, in order.
+    /// Every message the client sent, in order (kept only with
+    /// `ServerConfig::record`, the default for tests).
     pub fn received(&self) -> &[Value] {
         &self.received
     }
@@ -281,7 +287,9 @@ impl ScriptedServer {
             let Ok(msg) = serde_json::from_slice::<Value>(&line) else {
                 continue;
             };
-            self.received.push(msg.clone());
+            if self.cfg.record {
+                self.received.push(msg.clone());
+            }
             self.on_message(msg);
         }
     }
