@@ -113,15 +113,33 @@ impl Builder {
         )
     }
 
-    /// Talks to a server over any byte stream (a socket, a pipe, an
-    /// in-memory pair), and waits until it is ready. Closing closes the
-    /// writer; the reader's thread ends when the stream does.
+    /// Talks to a server over any byte stream (a pipe pair, an in-memory
+    /// pair), and waits until it is ready. Closing drops the writer; the
+    /// reader's thread ends when the stream does. For sockets use
+    /// [`connect_stream`](Builder::connect_stream), which can also shut
+    /// the stream down.
     pub fn connect(
         self,
         reader: impl Read + Send + 'static,
         writer: impl Write + Send + 'static,
     ) -> Result<Client, Error> {
         self.start(reader, writer, None::<std::io::Empty>, None)
+    }
+
+    /// Talks to a server over a socket (Unix or TCP), and waits until it is
+    /// ready. Closing shuts the socket down, so the server sees the end of
+    /// the conversation and no thread stays blocked on it.
+    pub fn connect_stream<S: Duplex>(self, stream: S) -> Result<Client, Error> {
+        let reader = stream.try_clone_stream()?;
+        let writer = ShutdownOnDrop(stream.try_clone_stream()?);
+        let closer: Box<dyn Fn() + Send + Sync> = Box::new(move || stream.shutdown_both());
+        let client = self.start(reader, writer, None::<std::io::Empty>, None)?;
+        *client
+            .inner
+            .closer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(closer);
+        Ok(client)
     }
 
     #[allow(clippy::type_complexity)]
@@ -204,6 +222,7 @@ impl Builder {
                 stderr: ring,
                 next_ticket: AtomicU64::new(1),
                 threads: Mutex::new(Some(threads)),
+                closer: Mutex::new(None),
                 shutdown: self.shutdown,
                 pid: group.map(|g| g.0),
             }),
@@ -254,6 +273,9 @@ struct Inner {
     stderr: Arc<Ring>,
     next_ticket: AtomicU64,
     threads: Mutex<Option<Threads>>,
+    /// Shuts a socket down, to unblock its reader (`connect_stream`).
+    #[allow(clippy::type_complexity)]
+    closer: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     shutdown: Shutdown,
     pid: Option<u32>,
 }
@@ -266,6 +288,14 @@ impl Inner {
             .wait_for(self.shutdown.worst_case() + Duration::from_secs(1), |s| {
                 s.finished
             });
+        if let Some(close) = self
+            .closer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            close();
+        }
         let threads = self
             .threads
             .lock()
@@ -554,4 +584,60 @@ fn write_loop(mut writer: impl Write, rx: Receiver<Vec<u8>>, tx: Sender<Msg>) {
         }
     }
     // The channel closed: closing stdin is the first step of shutdown.
+}
+
+/// A two-way socket the client can split into a reader and a writer and
+/// shut down: `UnixStream` and `TcpStream`.
+pub trait Duplex: Read + Write + Send + Sync + 'static {
+    /// Another handle to the same socket.
+    fn try_clone_stream(&self) -> std::io::Result<Self>
+    where
+        Self: Sized;
+    /// Shuts the sending half down (the peer reads end of file).
+    fn shutdown_write(&self);
+    /// Shuts both halves down (a blocked read on any handle returns).
+    fn shutdown_both(&self);
+}
+
+impl Duplex for std::net::TcpStream {
+    fn try_clone_stream(&self) -> std::io::Result<Self> {
+        self.try_clone()
+    }
+    fn shutdown_write(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Write);
+    }
+    fn shutdown_both(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+#[cfg(unix)]
+impl Duplex for std::os::unix::net::UnixStream {
+    fn try_clone_stream(&self) -> std::io::Result<Self> {
+        self.try_clone()
+    }
+    fn shutdown_write(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Write);
+    }
+    fn shutdown_both(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The writer half of a socket: dropping it is closing it, as for a pipe.
+struct ShutdownOnDrop<S: Duplex>(S);
+
+impl<S: Duplex> Write for ShutdownOnDrop<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<S: Duplex> Drop for ShutdownOnDrop<S> {
+    fn drop(&mut self) {
+        self.0.shutdown_write();
+    }
 }

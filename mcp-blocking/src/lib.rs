@@ -43,7 +43,7 @@ mod error;
 pub mod process;
 mod stderr;
 
-pub use client::{Builder, Canceller, Client, Closed, PendingCall};
+pub use client::{Builder, Canceller, Client, Closed, Duplex, PendingCall};
 pub use error::{Error, ExitStatus, StderrTail};
 pub use mcp_proto;
 pub use process::{ServerCommand, Shutdown};

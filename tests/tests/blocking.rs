@@ -1,0 +1,171 @@
+//! mcp-blocking beyond child processes: any byte stream, the environment and
+//! directory of a spawned server, and the client's thread-safety claims.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use mcp_blocking::prelude::*;
+use mcp_proto::testing::{ScriptedServer, ServerConfig};
+use mcp_tests::eventually;
+use serde_json::json;
+
+/// Serves the scripted server on one end of a socket, on a real clock,
+/// until the client closes its end.
+fn serve_on(socket: UnixStream, cfg: ServerConfig) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut server = ScriptedServer::new(cfg, Instant::now());
+        let mut reader = socket.try_clone().expect("a second handle");
+        let mut writer = socket;
+        let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(None);
+                        return;
+                    }
+                    Ok(n) => {
+                        let _ = tx.send(Some(buf[..n].to_vec()));
+                    }
+                }
+            }
+        });
+        loop {
+            while let Some(bytes) = server.poll_output(Instant::now()) {
+                if writer.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            let wait = server.poll_timeout().map_or(Duration::from_secs(5), |t| {
+                t.saturating_duration_since(Instant::now())
+            });
+            match rx.recv_timeout(wait) {
+                Ok(Some(bytes)) => server.handle_bytes(Instant::now(), &bytes),
+                Ok(None) | Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    })
+}
+
+#[test]
+fn any_byte_stream_will_do() {
+    for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let server = serve_on(theirs, cfg);
+        let client = Client::builder().connect_stream(ours).unwrap();
+        assert_eq!(client.pid(), None, "no process behind a socket");
+        let r = client
+            .call_tool("echo", json!({"text": "over a socket"}))
+            .unwrap();
+        assert_eq!(r.content.len(), 1);
+        assert_eq!(client.list_tools().unwrap().tools.len(), 15);
+        let closed = client.close();
+        assert_eq!(closed.exit, None);
+        assert_eq!(closed.threads_left, 0, "{closed:?}");
+        // Closing closed our writer half; the server sees the end and stops.
+        assert!(eventually(Duration::from_secs(3), || server.is_finished()));
+    }
+}
+
+#[test]
+fn a_reader_writer_pair_will_do_too() {
+    // Two pipes, the plain Read/Write way: the server's end sees EOF when
+    // the client drops its writer.
+    let (client_reads, server_writes) = std::io::pipe().unwrap();
+    let (server_reads, client_writes) = std::io::pipe().unwrap();
+    let server = std::thread::spawn(move || {
+        let mut s = ScriptedServer::new(ServerConfig::legacy(), Instant::now());
+        let (mut r, mut w) = (server_reads, server_writes);
+        let mut buf = [0u8; 8192];
+        loop {
+            while let Some(bytes) = s.poll_output(Instant::now()) {
+                if w.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            match r.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => s.handle_bytes(Instant::now(), &buf[..n]),
+            }
+        }
+    });
+    let client = Client::builder()
+        .connect(client_reads, client_writes)
+        .unwrap();
+    assert!(client.ping().is_ok());
+    let closed = client.close();
+    assert_eq!(closed.threads_left, 0, "{closed:?}");
+    assert!(eventually(Duration::from_secs(3), || server.is_finished()));
+}
+
+#[test]
+fn a_spawned_server_gets_the_environment_and_directory_asked_for() {
+    let server = env!("CARGO_BIN_EXE_mcp-fault-server");
+    let script = format!("echo \"HOME=[$HOME] X=[$X] PWD=[$(pwd)]\" >&2; exec {server} normal");
+    std::env::set_var("X_FROM_PARENT", "inherited");
+    let inherit = Client::spawn(&ServerCommand::new("/bin/sh").args([
+        "-c",
+        &format!("echo \"parent=[$X_FROM_PARENT]\" >&2; exec {server} normal"),
+    ]))
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(3), || inherit
+            .stderr_tail()
+            .iter()
+            .any(|l| l == "parent=[inherited]")),
+        "{:?}",
+        inherit.stderr_tail()
+    );
+    inherit.close();
+    let clean = Client::spawn(
+        &ServerCommand::new("/bin/sh")
+            .args(["-c", &script])
+            .env_clear()
+            .env("X", "42")
+            .cwd("/tmp"),
+    )
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(3), || clean
+            .stderr_tail()
+            .iter()
+            .any(|l| l == "HOME=[] X=[42] PWD=[/tmp]")),
+        "{:?}",
+        clean.stderr_tail()
+    );
+    clean.close();
+}
+
+#[test]
+fn the_client_is_send_and_sync_and_works_in_drop() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    fn assert_send<T: Send + 'static>() {}
+    assert_send_sync::<Client>();
+    assert_send_sync::<mcp_blocking::Canceller>();
+    assert_send_sync::<Error>();
+    // One thread waits on a pending call; others cancel it with a Canceller.
+    assert_send::<mcp_blocking::PendingCall>();
+
+    struct Farewell(Client, mpsc::Sender<String>);
+    impl Drop for Farewell {
+        fn drop(&mut self) {
+            // A blocking call in Drop: no runtime to be missing, no executor
+            // to block.
+            let text = self
+                .0
+                .call_tool("echo", json!({"text": "goodbye"}))
+                .map(|r| format!("{:?}", r.content));
+            let _ = self.1.send(text.unwrap_or_else(|e| e.to_string()));
+        }
+    }
+    let (tx, rx) = mpsc::channel();
+    let client =
+        Client::spawn(&ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server")).arg("normal"))
+            .unwrap();
+    drop(Farewell(client, tx));
+    assert!(rx.recv().unwrap().contains("goodbye"));
+}
