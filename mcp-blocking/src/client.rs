@@ -599,30 +599,30 @@ pub trait Duplex: Read + Write + Send + Sync + 'static {
     fn shutdown_both(&self);
 }
 
-impl Duplex for std::net::TcpStream {
-    fn try_clone_stream(&self) -> std::io::Result<Self> {
-        self.try_clone()
-    }
-    fn shutdown_write(&self) {
-        let _ = self.shutdown(std::net::Shutdown::Write);
-    }
-    fn shutdown_both(&self) {
-        let _ = self.shutdown(std::net::Shutdown::Both);
-    }
+/// The standard sockets share `try_clone` and `shutdown` as inherent methods
+/// with no common trait, so one body serves both.
+macro_rules! impl_duplex {
+    ($($(#[$attr:meta])* $ty:ty),*) => {$(
+        $(#[$attr])*
+        impl Duplex for $ty {
+            fn try_clone_stream(&self) -> std::io::Result<Self> {
+                self.try_clone()
+            }
+            fn shutdown_write(&self) {
+                let _ = self.shutdown(std::net::Shutdown::Write);
+            }
+            fn shutdown_both(&self) {
+                let _ = self.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    )*};
 }
 
-#[cfg(unix)]
-impl Duplex for std::os::unix::net::UnixStream {
-    fn try_clone_stream(&self) -> std::io::Result<Self> {
-        self.try_clone()
-    }
-    fn shutdown_write(&self) {
-        let _ = self.shutdown(std::net::Shutdown::Write);
-    }
-    fn shutdown_both(&self) {
-        let _ = self.shutdown(std::net::Shutdown::Both);
-    }
-}
+impl_duplex!(
+    std::net::TcpStream,
+    #[cfg(unix)]
+    std::os::unix::net::UnixStream
+);
 
 /// The writer half of a socket: dropping it is closing it, as for a pipe.
 struct ShutdownOnDrop<S: Duplex>(S);

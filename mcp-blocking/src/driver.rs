@@ -15,7 +15,8 @@
 //! for an exit status after end of file, and from the shutdown steps.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SendError, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -73,6 +74,9 @@ pub(crate) enum Msg {
 pub(crate) enum Dispatch {
     Event(Event),
     Progress(ProgressFn, ProgressNotificationParams),
+    /// The answer to a call with a progress callback, delivered after the
+    /// callbacks queued before it, so none runs after the caller has moved on.
+    Reply(Sender<Result<Reply, Error>>, Result<Reply, Error>),
 }
 
 /// What user threads can see of the connection.
@@ -247,8 +251,8 @@ impl Driver {
             .close_reason()
             .cloned()
             .unwrap_or(CloseReason::ClosedByUser);
-        for (_, w) in self.calls.drain() {
-            let _ = w.reply.send(Err(Error::closed(reason.clone())));
+        for (_, w) in std::mem::take(&mut self.calls) {
+            self.deliver(w, Err(Error::closed(reason.clone())));
         }
         self.writer = None;
         self.dispatcher = None;
@@ -362,13 +366,32 @@ impl Driver {
         }
     }
 
+    /// Answers a waiting call. Calls with a progress callback are answered
+    /// through the dispatcher, behind their last progress report.
+    fn deliver(&self, w: Waiting, result: Result<Reply, Error>) {
+        let result = match (&w.progress, &self.dispatcher) {
+            (Some(_), Some(d)) => match d.send(Dispatch::Reply(w.reply, result)) {
+                Ok(()) => return,
+                // The dispatcher is gone (it could not be started): answer directly.
+                Err(SendError(Dispatch::Reply(reply, result))) => {
+                    let _ = reply.send(result);
+                    return;
+                }
+                Err(_) => return,
+            },
+            _ => result,
+        };
+        let _ = w.reply.send(result);
+    }
+
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Ready(r) => self.status.update(|s| s.ready = Some(*r)),
             Event::Response { call, result } => {
                 if let Some(w) = self.calls.remove(&call) {
                     self.tickets.remove(&w.ticket);
-                    let _ = w.reply.send(result.map_err(|e| self.convert(e)));
+                    let result = result.map_err(|e| self.convert(e));
+                    self.deliver(w, result);
                 }
             }
             Event::Progress { call, progress } => {
@@ -389,7 +412,14 @@ impl Driver {
                         std::thread::Builder::new()
                             .name("mcp-input".into())
                             .spawn(move || {
-                                let answer = handler.answer(&n.request);
+                                // A panicking handler refuses, rather than
+                                // leaving the call waiting for an answer.
+                                let answer = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                    handler.answer(&n.request)
+                                }))
+                                .unwrap_or_else(|_| InputAnswer::Refuse {
+                                    reason: Some("the client's input handler failed".into()),
+                                });
                                 let _ = tx.send(Msg::Answer {
                                     input: n.id,
                                     answer,
@@ -526,14 +556,24 @@ impl Driver {
 
 /// Runs application callbacks, in order, off the driver thread.
 pub(crate) fn dispatcher(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
+    // A panicking callback loses its own report only; the thread goes on,
+    // so later callbacks and the answers queued behind them still arrive.
+    let guarded = |f: &mut dyn FnMut()| {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(f));
+    };
     for item in rx {
         match item {
             Dispatch::Event(e) => {
                 if let Some(h) = &handler {
-                    dispatch(h.as_ref(), &e);
+                    guarded(&mut || {
+                        dispatch(h.as_ref(), &e);
+                    });
                 }
             }
-            Dispatch::Progress(cb, p) => cb(&p),
+            Dispatch::Progress(cb, p) => guarded(&mut || cb(&p)),
+            Dispatch::Reply(reply, result) => {
+                let _ = reply.send(result);
+            }
         }
     }
 }

@@ -30,6 +30,11 @@
 //!   dispatcher for notification callbacks; input requests are answered on
 //!   a thread each, since a human may be typing.
 //!
+//! Callbacks run in the order their messages arrived, and every progress
+//! callback of a call has run before the call returns. A callback that
+//! panics loses only its own report; an input handler that panics refuses
+//! the request, so the call goes on rather than waiting for an answer.
+//!
 //! Errors say what happened: [`Error::ServerExited`] carries the exit status
 //! and the tail of stderr; a call in flight when the server dies fails at
 //! once.

@@ -15,10 +15,12 @@ use crate::{ScriptedServer, ServerConfig};
 /// the server's next deadline (a progress step, a clock tick), so it sleeps
 /// when there is nothing to do.
 pub fn run_stdio(cfg: ServerConfig) -> std::io::Result<()> {
-    eprintln!(
-        "{}: serving MCP on stdio (legacy revisions and 2026-07-28)",
-        cfg.server_name
-    );
+    let speaks = match cfg.era {
+        crate::ServerEra::Legacy => "legacy revisions only",
+        crate::ServerEra::Modern => "2026-07-28 only",
+        crate::ServerEra::Dual => "legacy revisions and 2026-07-28",
+    };
+    eprintln!("{}: serving MCP on stdio ({speaks})", cfg.server_name);
     let mut server = ScriptedServer::new(cfg, Instant::now());
     let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
     std::thread::Builder::new()

@@ -169,3 +169,89 @@ fn the_client_is_send_and_sync_and_works_in_drop() {
     drop(Farewell(client, tx));
     assert!(rx.recv().unwrap().contains("goodbye"));
 }
+
+#[test]
+fn every_progress_callback_runs_before_its_call_returns() {
+    for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let server = serve_on(theirs, cfg);
+        let client = Client::builder().connect_stream(ours).unwrap();
+        // Steps of 0 ms put the last report and the result back to back,
+        // which is where a reply could overtake its callbacks.
+        for round in 0..30 {
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let log = seen.clone();
+            client
+                .with_progress(move |p| log.lock().unwrap().push(p.progress.to_string()))
+                .call_tool("slow", json!({"steps": 5, "step_ms": 0}))
+                .unwrap();
+            assert_eq!(
+                *seen.lock().unwrap(),
+                ["1", "2", "3", "4", "5"],
+                "round {round} of {:?}",
+                client.era()
+            );
+        }
+        client.close();
+        server.join().unwrap();
+    }
+}
+
+#[test]
+fn a_panicking_callback_loses_only_its_own_report() {
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let server = serve_on(theirs, ServerConfig::legacy());
+    let (tx, rx) = mpsc::channel();
+    let client = Client::builder()
+        .notification_handler(OnNotification(move |n: &Notification| {
+            let _ = tx.send(format!("{n:?}"));
+        }))
+        .connect_stream(ours)
+        .unwrap();
+    // The callback panics on every report; the call still gets its answer.
+    let r = client
+        .with_progress(|_| panic!("a callback bug"))
+        .call_tool("slow", json!({"steps": 2, "step_ms": 0}))
+        .unwrap();
+    assert!(format!("{:?}", r.content).contains("done"), "{r:?}");
+    // Later callbacks, and the notification handler, still run.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let count = seen.clone();
+    client
+        .with_progress(move |_| *count.lock().unwrap() += 1)
+        .call_tool("slow", json!({"steps": 3, "step_ms": 0}))
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), 3);
+    client.call_tool("touch", ()).unwrap();
+    let note = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+        note.contains("ListChanged") || note.contains("Updated"),
+        "{note}"
+    );
+    client.close();
+    server.join().unwrap();
+}
+
+#[test]
+fn a_panicking_input_handler_refuses_instead_of_hanging() {
+    for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let server = serve_on(theirs, cfg);
+        let client = Client::builder()
+            .input_handler(InputHandlers::new().on_elicit(|_| panic!("a handler bug")))
+            .connect_stream(ours)
+            .unwrap();
+        let started = Instant::now();
+        let outcome = client.call_tool("ask_name", ());
+        // Well within the default timeouts: the refusal went out at once.
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let text = format!("{outcome:?}");
+        assert!(
+            text.contains("decline") || text.contains("Refused"),
+            "{:?}: {text}",
+            client.era()
+        );
+        client.close();
+        server.join().unwrap();
+    }
+}
