@@ -15,8 +15,10 @@ use serde::de::DeserializeOwned;
 
 use crate::driver::{self, Driver, Msg, Status, STDERR_TAIL_LINES};
 use crate::error::{Error, ExitStatus, StderrTail};
+use crate::http::HttpSettings;
 use crate::process::{self, Group, ServerCommand, Shutdown};
 use crate::stderr::{self, Ring, StderrFn};
+use mcp_proto::http::HttpOptions;
 
 /// Bytes read from the server at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -34,6 +36,7 @@ pub struct Builder {
     on_stderr: Option<StderrFn>,
     stderr_lines: Option<usize>,
     shutdown: Shutdown,
+    http: HttpSettings,
 }
 
 impl std::fmt::Debug for Builder {
@@ -44,6 +47,7 @@ impl std::fmt::Debug for Builder {
             .field("notifications", &self.notifications.is_some())
             .field("on_stderr", &self.on_stderr.is_some())
             .field("shutdown", &self.shutdown)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -95,6 +99,27 @@ impl Builder {
         self
     }
 
+    /// How the HTTP client behaves (trusted roots, timeouts), for
+    /// [`connect_http`](Builder::connect_http).
+    pub fn http_settings(mut self, settings: HttpSettings) -> Self {
+        self.http = settings;
+        self
+    }
+
+    /// Connects to an MCP server over HTTP and waits until it is ready.
+    ///
+    /// The era and transport are found as the spec says: a 2026-07-28
+    /// `server/discover`, then `initialize` (Streamable HTTP, 2025-03-26 ..
+    /// 2025-11-25), then the 2024-11-05 HTTP+SSE transport. Add headers
+    /// (authorization, say) with [`HttpOptions::with_header`].
+    pub fn connect_http(self, options: HttpOptions) -> Result<Client, Error> {
+        let url = options.url.clone();
+        let config = self.effective_config();
+        let core = mcp_proto::Client::new_http(config, options, Instant::now())
+            .map_err(|e| Error::Config(Box::new(e)))?;
+        self.start(core, Link::Http, Some(url))
+    }
+
     /// Starts the server and waits until it is ready (its era found, the
     /// handshake done).
     pub fn spawn(self, cmd: &ServerCommand) -> Result<Client, Error> {
@@ -105,12 +130,13 @@ impl Builder {
             let status = child.wait().map_or(ExitStatus::Unknown, ExitStatus::from);
             let _ = tx.send(Msg::Exited(status));
         };
-        self.start(
-            spawned.stdout,
-            spawned.stdin,
-            Some(spawned.stderr),
-            Some((pid, Box::new(waiter))),
-        )
+        let link = Link::Stream {
+            reader: Box::new(spawned.stdout),
+            writer: Box::new(spawned.stdin),
+            stderr: Some(Box::new(spawned.stderr)),
+            process: Some((pid, Box::new(waiter))),
+        };
+        self.start_stream(link)
     }
 
     /// Talks to a server over any byte stream (a pipe pair, an in-memory
@@ -123,7 +149,12 @@ impl Builder {
         reader: impl Read + Send + 'static,
         writer: impl Write + Send + 'static,
     ) -> Result<Client, Error> {
-        self.start(reader, writer, None::<std::io::Empty>, None)
+        self.start_stream(Link::Stream {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            stderr: None,
+            process: None,
+        })
     }
 
     /// Talks to a server over a socket (Unix or TCP), and waits until it is
@@ -133,7 +164,12 @@ impl Builder {
         let reader = stream.try_clone_stream()?;
         let writer = ShutdownOnDrop(stream.try_clone_stream()?);
         let closer: Box<dyn Fn() + Send + Sync> = Box::new(move || stream.shutdown_both());
-        let client = self.start(reader, writer, None::<std::io::Empty>, None)?;
+        let client = self.start_stream(Link::Stream {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            stderr: None,
+            process: None,
+        })?;
         *client
             .inner
             .closer
@@ -142,30 +178,37 @@ impl Builder {
         Ok(client)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn start(
-        self,
-        reader: impl Read + Send + 'static,
-        writer: impl Write + Send + 'static,
-        stderr_pipe: Option<impl Read + Send + 'static>,
-        process: Option<(u32, Box<dyn FnOnce(Sender<Msg>) + Send>)>,
-    ) -> Result<Client, Error> {
-        let mut config = self.config;
+    /// The configuration with the input handler's capabilities.
+    fn effective_config(&self) -> Config {
+        let mut config = self.config.clone();
         if let Some(h) = &self.input {
             let caps = h.capabilities();
             config.capabilities.elicitation = caps.elicitation;
             config.capabilities.sampling = caps.sampling;
             config.capabilities.roots = caps.roots;
         }
+        config
+    }
+
+    fn start_stream(self, link: Link) -> Result<Client, Error> {
+        let core = mcp_proto::Client::new(self.effective_config(), Instant::now());
+        self.start(core, link, None)
+    }
+
+    fn start(
+        self,
+        core: mcp_proto::Client,
+        link: Link,
+        url: Option<String>,
+    ) -> Result<Client, Error> {
+        let config = core.config();
         let handshake_limit = config.probe_timeout + config.handshake_timeout * 2;
-        let core = mcp_proto::Client::new(config, Instant::now());
 
         let (tx, rx) = mpsc::channel::<Msg>();
         let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
         let (dispatch_tx, dispatch_rx) = mpsc::channel();
         let status = Arc::new(Status::default());
         let ring = Arc::new(Ring::new(self.stderr_lines.unwrap_or(200)));
-        let group = process.as_ref().map(|(pid, _)| Group(*pid));
 
         let mut threads = Threads::default();
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| -> Result<JoinHandle<()>, Error> {
@@ -174,26 +217,41 @@ impl Builder {
                 .spawn(f)
                 .map_err(Error::Io)
         };
-        let writer_tx = tx.clone();
-        threads.writer = Some(spawn(
-            "writer",
-            Box::new(move || write_loop(writer, write_rx, writer_tx)),
-        )?);
-        let reader_tx = tx.clone();
-        threads.readers.push(spawn(
-            "stdout",
-            Box::new(move || read_loop(reader, reader_tx)),
-        )?);
-        if let Some(pipe) = stderr_pipe {
-            let (ring, on_line) = (ring.clone(), self.on_stderr.clone());
-            threads.readers.push(spawn(
-                "stderr",
-                Box::new(move || stderr::drain(pipe, ring, on_line)),
-            )?);
-        }
-        if let Some((_, wait)) = process {
-            let waiter_tx = tx.clone();
-            threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
+        let mut group = None;
+        let mut engine = None;
+        let mut writer_channel = None;
+        match link {
+            Link::Stream {
+                reader,
+                writer,
+                stderr: stderr_pipe,
+                process,
+            } => {
+                group = process.as_ref().map(|(pid, _)| Group(*pid));
+                writer_channel = Some(write_tx);
+                let writer_tx = tx.clone();
+                threads.writer = Some(spawn(
+                    "writer",
+                    Box::new(move || write_loop(writer, write_rx, writer_tx)),
+                )?);
+                let reader_tx = tx.clone();
+                threads.readers.push(spawn(
+                    "stdout",
+                    Box::new(move || read_loop(reader, reader_tx)),
+                )?);
+                if let Some(pipe) = stderr_pipe {
+                    let (ring, on_line) = (ring.clone(), self.on_stderr.clone());
+                    threads.readers.push(spawn(
+                        "stderr",
+                        Box::new(move || stderr::drain(pipe, ring, on_line)),
+                    )?);
+                }
+                if let Some((_, wait)) = process {
+                    let waiter_tx = tx.clone();
+                    threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
+                }
+            }
+            Link::Http => engine = Some(crate::http::Engine::new(&self.http, tx.clone())),
         }
         let notifications = self.notifications.clone();
         threads.dispatcher = Some(spawn(
@@ -204,7 +262,7 @@ impl Builder {
             core,
             rx,
             tx.clone(),
-            write_tx,
+            writer_channel,
             dispatch_tx,
             status.clone(),
             ring.clone(),
@@ -212,6 +270,7 @@ impl Builder {
             self.notifications,
             group,
             self.shutdown,
+            engine,
         );
         threads.driver = Some(spawn("driver", Box::new(move || driver.run()))?);
 
@@ -243,9 +302,15 @@ impl Builder {
                 let report = client.close();
                 let stderr = client.inner.stderr.tail(STDERR_TAIL_LINES);
                 Err(match reason {
-                    mcp_proto::CloseReason::Handshake(error) => Error::Handshake {
-                        error: Box::new(error),
-                        stderr,
+                    mcp_proto::CloseReason::Handshake(error) => match url {
+                        Some(url) => Error::Connect {
+                            url,
+                            error: Box::new(error),
+                        },
+                        None => Error::Handshake {
+                            error: Box::new(error),
+                            stderr,
+                        },
                     },
                     mcp_proto::CloseReason::PeerClosed { .. } => Error::ServerExited {
                         status: report.exit.unwrap_or(ExitStatus::Unknown),
@@ -256,6 +321,20 @@ impl Builder {
             }
         }
     }
+}
+
+/// What the client talks over.
+enum Link {
+    /// A byte stream, maybe to a child process.
+    Stream {
+        reader: Box<dyn Read + Send>,
+        writer: Box<dyn Write + Send>,
+        stderr: Option<Box<dyn Read + Send>>,
+        #[allow(clippy::type_complexity)]
+        process: Option<(u32, Box<dyn FnOnce(Sender<Msg>) + Send>)>,
+    },
+    /// HTTP exchanges, performed by the engine.
+    Http,
 }
 
 #[derive(Default)]
@@ -388,6 +467,13 @@ impl Client {
     /// Starts a server with default settings and waits until it is ready.
     pub fn spawn(cmd: &ServerCommand) -> Result<Client, Error> {
         Builder::new().spawn(cmd)
+    }
+
+    /// Connects to the MCP server at `url` over HTTP with default settings
+    /// and waits until it is ready. Use [`Builder::connect_http`] for
+    /// headers, handlers and TLS roots.
+    pub fn connect_http(url: &str) -> Result<Client, Error> {
+        Builder::new().connect_http(HttpOptions::new(url))
     }
 
     /// A builder for handlers, configuration and shutdown timing.

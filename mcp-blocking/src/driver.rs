@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use mcp_proto::api::ProgressFn;
 use mcp_proto::handler::{dispatch, InputHandler, NotificationHandler};
+use mcp_proto::http::{ExchangeId, HttpEvent, HttpFailure, HttpHead};
 use mcp_proto::model::ProgressNotificationParams;
 use mcp_proto::{
     Call, CallId, CloseReason, Event, InputAnswer, InputId, Output, Ready, Reply, RequestError,
@@ -68,6 +69,18 @@ pub(crate) enum Msg {
     WriteFailed,
     Exited(ExitStatus),
     Close,
+    /// What happened to an HTTP exchange.
+    Http(ExchangeId, HttpMsg),
+    /// An HTTP exchange's thread finished.
+    HttpDone(ExchangeId),
+}
+
+/// An HTTP exchange's progress, as the engine reports it.
+pub(crate) enum HttpMsg {
+    Head(HttpHead),
+    Body(Vec<u8>),
+    End,
+    Failed(HttpFailure),
 }
 
 /// Work for the dispatcher thread, which runs application callbacks.
@@ -86,6 +99,8 @@ pub(crate) struct State {
     pub(crate) closed: Option<CloseReason>,
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) finished: bool,
+    /// HTTP threads that had not ended when the driver stopped.
+    pub(crate) http_threads_left: usize,
 }
 
 /// `State` with a condition variable to wait on it.
@@ -170,6 +185,10 @@ pub(crate) struct Driver {
     /// status, or for stdout to end after an exit).
     pub(crate) eof_at: Option<Instant>,
     stop: Option<Stop>,
+    /// The HTTP client, for a connection over HTTP.
+    http: Option<crate::http::Engine>,
+    /// The core said the transport is done (`CloseTransport`).
+    transport_closed: bool,
 }
 
 impl Driver {
@@ -178,7 +197,7 @@ impl Driver {
         core: mcp_proto::Client,
         rx: Receiver<Msg>,
         self_tx: Sender<Msg>,
-        writer: Sender<Vec<u8>>,
+        writer: Option<Sender<Vec<u8>>>,
         dispatcher: Sender<Dispatch>,
         status: Arc<Status>,
         stderr: Arc<Ring>,
@@ -186,12 +205,13 @@ impl Driver {
         notifications: Option<Arc<dyn NotificationHandler>>,
         group: Option<Group>,
         shutdown: crate::process::Shutdown,
+        http: Option<crate::http::Engine>,
     ) -> Driver {
         Driver {
             core,
             rx,
             self_tx,
-            writer: Some(writer),
+            writer,
             dispatcher: Some(dispatcher),
             status,
             stderr,
@@ -205,6 +225,8 @@ impl Driver {
             exited: None,
             eof_at: None,
             stop: None,
+            http,
+            transport_closed: false,
         }
     }
 
@@ -212,8 +234,13 @@ impl Driver {
     pub(crate) fn run(mut self) {
         loop {
             self.drain();
-            if self.stop == Some(Stop::Done)
-                || (self.core.is_closed() && self.group.is_none() && self.stop.is_some())
+            // Over HTTP, closing may still be ending the session (DELETE).
+            let transport_done = self.http.is_none() || self.transport_closed;
+            if (self.stop == Some(Stop::Done) && transport_done)
+                || (self.core.is_closed()
+                    && self.group.is_none()
+                    && self.stop.is_some()
+                    && transport_done)
             {
                 break;
             }
@@ -256,6 +283,10 @@ impl Driver {
         }
         self.writer = None;
         self.dispatcher = None;
+        if let Some(mut engine) = self.http.take() {
+            let left = engine.shutdown(Duration::from_secs(2));
+            self.status.update(|s| s.http_threads_left = left);
+        }
         self.status.update(|s| s.finished = true);
     }
 
@@ -335,6 +366,32 @@ impl Driver {
                 }
             }
             Msg::Close => self.core.close(now),
+            Msg::Http(id, m) => self.on_http(now, id, m),
+            Msg::HttpDone(id) => {
+                if let Some(engine) = self.http.as_mut() {
+                    engine.done(id);
+                }
+            }
+        }
+    }
+
+    fn on_http(&mut self, now: Instant, id: ExchangeId, m: HttpMsg) {
+        if !self.http.as_ref().is_some_and(|e| e.is_running(id)) {
+            return; // aborted meanwhile
+        }
+        let event = match &m {
+            HttpMsg::Head(h) => HttpEvent::Head(h.clone()),
+            HttpMsg::Body(b) => HttpEvent::Body(b),
+            HttpMsg::End => HttpEvent::End,
+            HttpMsg::Failed(f) => HttpEvent::Failed(f.clone()),
+        };
+        // As for bytes: a full event queue refuses the chunk until drained.
+        for _ in 0..1000 {
+            match self.core.handle_http(now, id, event.clone()) {
+                Ok(()) => return,
+                Err(mcp_proto::UsageError::Backlogged { .. }) => self.drain(),
+                Err(_) => return,
+            }
         }
     }
 
@@ -360,7 +417,23 @@ impl Driver {
                         }
                     }
                 }
-                Output::CloseTransport => self.writer = None,
+                Output::CloseTransport => {
+                    self.writer = None;
+                    self.transport_closed = true;
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.abort_all();
+                    }
+                }
+                Output::Http(req) => {
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.start(req);
+                    }
+                }
+                Output::AbortHttp(id) => {
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.abort(id);
+                    }
+                }
                 Output::Event(e) => self.on_event(e),
             }
         }
@@ -474,6 +547,7 @@ impl Driver {
                 stderr: stderr(),
             },
             RequestError::Closed(reason) => Error::closed(reason),
+            RequestError::Http(e) => Error::Http(Box::new(e)),
             other => Error::Request(Box::new(other)),
         }
     }

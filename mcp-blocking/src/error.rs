@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use mcp_proto::http::{HttpConfigError, HttpError};
 use mcp_proto::model::ErrorObject;
 use mcp_proto::{CloseReason, HandshakeError, RequestError, UsageError};
 
@@ -86,6 +87,22 @@ pub enum Error {
         /// The last lines of its stderr.
         stderr: StderrTail,
     },
+    /// The MCP server at a URL could not be reached, or refused to start a
+    /// session.
+    #[error("could not start MCP with {url}: {error}")]
+    Connect {
+        /// The server's URL.
+        url: String,
+        /// What went wrong.
+        error: Box<HandshakeError>,
+    },
+    /// The URL or a header given for an HTTP server cannot be used.
+    #[error(transparent)]
+    Config(#[from] Box<HttpConfigError>),
+    /// The call failed at the HTTP level (an error status without a
+    /// JSON-RPC error, a broken connection or stream, an expired session).
+    #[error("HTTP: {0}")]
+    Http(Box<HttpError>),
     /// No answer within the call's timeout (the request was cancelled on
     /// the wire).
     #[error("no answer within {after:?}; the request was cancelled (raise the timeout with with_timeout)")]
@@ -144,6 +161,8 @@ impl Error {
             Error::Spawn { .. }
                 | Error::ServerExited { .. }
                 | Error::Handshake { .. }
+                | Error::Connect { .. }
+                | Error::Config(_)
                 | Error::Closed(_)
                 | Error::Io(_)
         )

@@ -45,11 +45,13 @@
 mod client;
 mod driver;
 mod error;
+pub mod http;
 pub mod process;
 mod stderr;
 
 pub use client::{Builder, Canceller, Client, Closed, Duplex, PendingCall};
 pub use error::{Error, ExitStatus, StderrTail};
+pub use http::HttpSettings;
 pub use mcp_proto;
 pub use process::{ServerCommand, Shutdown};
 
@@ -61,5 +63,6 @@ pub mod prelude {
     pub use mcp_proto::handler::{
         InputHandler, InputHandlers, NotificationHandler, OnNotification,
     };
+    pub use mcp_proto::http::HttpOptions;
     pub use mcp_proto::{Config, Notification, Subscription};
 }

@@ -84,7 +84,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         updates: Mutex::new(None),
     });
     // Settings and paths are checked before anything is started.
-    session::command(&cli.target)?;
+    session::server(&cli.target)?;
     let client = session::connect(&cli.target, &cli.opts, term.clone(), printer.clone())?;
     let json = cli.opts.json;
     let result = match cli.command {

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use mcp_blocking::mcp_proto::handler::NotificationHandler;
+use mcp_blocking::mcp_proto::http::HttpOptions;
 use mcp_blocking::mcp_proto::model::Implementation;
 use mcp_blocking::mcp_proto::{
     Config, Direction, EraPreference, Notification, Violation, WireRecord,
@@ -17,12 +18,35 @@ use crate::config::{self, Entry};
 use crate::term::Term;
 use crate::Failure;
 
-/// The server command a target names.
-pub(crate) fn command(target: &Target) -> Result<ServerCommand, Failure> {
-    if target.url.is_some() {
-        return Err(Failure::Connect(
-            "--url: servers over HTTP need the HTTP transport, which this build of mcp does not have yet; use --stdio".into(),
-        ));
+/// Where a target leads: a process to start, or a URL.
+pub(crate) enum Server {
+    Stdio(ServerCommand),
+    Http(HttpOptions),
+}
+
+impl Server {
+    fn describe(&self) -> String {
+        match self {
+            Server::Stdio(cmd) => cmd.display(),
+            Server::Http(o) => o.url.clone(),
+        }
+    }
+}
+
+/// The server a target names.
+pub(crate) fn server(target: &Target) -> Result<Server, Failure> {
+    if let Some(url) = &target.url {
+        let mut opts = HttpOptions::new(url.clone());
+        for h in &target.header {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| Failure::Usage(format!("--header {h:?}: expected NAME:VALUE")))?;
+            opts = opts.with_header(name.trim(), value.trim());
+        }
+        return Ok(Server::Http(opts));
+    }
+    if !target.header.is_empty() {
+        return Err(Failure::Usage("--header only applies to --url".into()));
     }
     let mut cmd = match (&target.stdio, &target.config, &target.server) {
         (Some(line), _, _) => {
@@ -35,12 +59,16 @@ pub(crate) fn command(target: &Target) -> Result<ServerCommand, Failure> {
         }
         (None, Some(path), Some(name)) => {
             let mut warn = |w: String| eprintln!("warning: {w}");
-            match config::load(path, name, &|v| std::env::var(v).ok(), &mut warn).map_err(|e| Failure::Usage(e.to_string()))? {
+            match config::load(path, name, &|v| std::env::var(v).ok(), &mut warn)
+                .map_err(|e| Failure::Usage(e.to_string()))?
+            {
                 Entry::Stdio(cmd) => cmd,
-                Entry::Http { url, .. } => {
-                    return Err(Failure::Connect(format!(
-                        "{name} is a remote server ({url}); servers over HTTP need the HTTP transport, which this build of mcp does not have yet"
-                    )))
+                Entry::Http { url, headers } => {
+                    let mut opts = HttpOptions::new(url);
+                    for (k, v) in headers {
+                        opts = opts.with_header(k, v);
+                    }
+                    return Ok(Server::Http(opts));
                 }
             }
         }
@@ -63,7 +91,7 @@ pub(crate) fn command(target: &Target) -> Result<ServerCommand, Failure> {
     if let Some(dir) = &target.cwd {
         cmd = cmd.cwd(dir);
     }
-    Ok(cmd)
+    Ok(Server::Stdio(cmd))
 }
 
 /// Prints what the server says besides answers, on stderr.
@@ -132,7 +160,7 @@ pub(crate) fn connect(
     term: Arc<Term>,
     printer: Arc<Printer>,
 ) -> Result<Client, Failure> {
-    let cmd = command(target)?;
+    let server = server(target)?;
     let mut cfg = Config::new(Implementation::new("mcp-cli", env!("CARGO_PKG_VERSION")));
     cfg.request_timeout = Duration::from_secs_f64(opts.timeout.max(0.001));
     cfg.era = match opts.era {
@@ -151,9 +179,15 @@ pub(crate) fn connect(
     if opts.server_stderr {
         builder = builder.on_stderr(|line| eprintln!("[server stderr] {line}"));
     }
-    builder
-        .spawn(&cmd)
-        .map_err(|e| Failure::Connect(format!("{}: {e}", cmd.display())))
+    let result = match &server {
+        Server::Stdio(cmd) => builder.spawn(cmd),
+        Server::Http(opts) => builder.connect_http(opts.clone()),
+    };
+    result.map_err(|e| match e {
+        // The error names the URL itself.
+        mcp_blocking::Error::Connect { .. } => Failure::Connect(e.to_string()),
+        e => Failure::Connect(format!("{}: {e}", server.describe())),
+    })
 }
 
 /// A shared `Printer` as a handler (the CLI keeps a handle to feed updates).

@@ -15,6 +15,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::http::HttpError;
 use crate::model::ErrorObject;
 use crate::{CallId, InputId, ProtocolVersion};
 
@@ -71,6 +72,9 @@ pub enum UsageError {
         /// Bytes held by the deframer.
         buffered: usize,
     },
+    /// An HTTP input for a client that is not connected over HTTP.
+    #[error("handle_http on a client over a byte stream: create it with Client::new_http")]
+    NotHttp,
     /// The operation needs a client capability that the configuration does
     /// not declare.
     #[error("{operation} needs the client capability {capability}, which Config::capabilities does not declare")]
@@ -157,6 +161,20 @@ pub enum RequestError {
         /// Rounds done.
         rounds: u32,
     },
+    /// The HTTP exchange failed, or the server answered with an error
+    /// status and no JSON-RPC error.
+    #[error("{0}")]
+    Http(HttpError),
+    /// The tool was left out of `tools/list` because its `x-mcp-header`
+    /// annotations are invalid (2026-07-28 Streamable HTTP), so it is not
+    /// called.
+    #[error("tool {tool:?} is not callable over HTTP: {reason}")]
+    ToolRejected {
+        /// The tool.
+        tool: String,
+        /// What is wrong with its definition.
+        reason: String,
+    },
     /// A paginated list went on past `Config::max_pages`.
     #[error("the list went on past {pages} pages; giving up (Config::max_pages)")]
     TooManyPages {
@@ -186,6 +204,10 @@ pub enum CloseReason {
     /// The server broke the protocol and the policy is strict.
     #[error("protocol violation: {0}")]
     Protocol(Violation),
+    /// The HTTP connection to the server failed for good (the 2024-11-05
+    /// event stream ended, or sessions kept expiring).
+    #[error("{0}")]
+    Http(HttpError),
 }
 
 impl CloseReason {
@@ -229,6 +251,15 @@ pub enum HandshakeError {
     /// speak (the spec says to disconnect).
     #[error("the server chose protocol version {0:?}, which this client does not speak")]
     UnsupportedVersion(String),
+    /// Over HTTP: the server could not be reached, or refused the handshake
+    /// without a JSON-RPC error (401 means it needs authorization).
+    #[error("{method} over HTTP failed: {error}")]
+    Http {
+        /// The step that failed.
+        method: &'static str,
+        /// What went wrong.
+        error: HttpError,
+    },
     /// The answer to `initialize` or `server/discover` did not decode.
     #[error("invalid {method} result: {detail}")]
     InvalidResult {
@@ -297,6 +328,14 @@ pub enum ViolationKind {
     /// A subscription notification for a subscription that is not open, or
     /// of a kind not subscribed to. Dropped.
     UnexpectedSubscriptionMessage,
+    /// The server refused a notification or a response the client sent over
+    /// HTTP, or a stream it should keep open kept failing. Reported only;
+    /// never closes the connection.
+    MessageRefused,
+    /// A tool whose `x-mcp-header` annotations break the spec's rules; it
+    /// is left out of `tools/list` over 2026-07-28 Streamable HTTP.
+    /// Reported only; never closes the connection.
+    InvalidTool,
 }
 
 impl fmt::Display for ViolationKind {
@@ -318,6 +357,8 @@ impl fmt::Display for ViolationKind {
             ViolationKind::UnexpectedSubscriptionMessage => {
                 "message for a subscription that is not open"
             }
+            ViolationKind::MessageRefused => "message refused over HTTP",
+            ViolationKind::InvalidTool => "invalid tool definition",
         })
     }
 }

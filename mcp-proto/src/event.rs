@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::{CloseReason, RequestError, Violation};
+use crate::http::{ExchangeId, HttpRequest};
 use crate::model::{
     ElicitationCompleteNotificationParams, Implementation, InputRequest,
     LoggingMessageNotificationParams, ProgressNotificationParams,
@@ -31,9 +32,16 @@ pub enum Output {
     Transmit(Vec<u8>),
     /// Something the application should know about.
     Event(Event),
+    /// Perform this HTTP request and report its response with
+    /// [`Client::handle_http`](crate::Client::handle_http) (HTTP only).
+    Http(HttpRequest),
+    /// Stop this HTTP exchange and close its connection; report nothing more
+    /// for it (HTTP only; for a 2026-07-28 server, this cancels the request).
+    AbortHttp(ExchangeId),
     /// Close the stream to the server (stdin): nothing more will be written.
     /// For a child process, then wait for it to exit (and escalate to signals
-    /// if it does not); keep feeding its output until end of file.
+    /// if it does not); keep feeding its output until end of file. Over
+    /// HTTP: abort whatever exchanges are left; the connection is over.
     CloseTransport,
 }
 
@@ -76,6 +84,11 @@ pub enum Event {
     Violation(Violation),
     /// A frame went in or out (only with `Config::wire_tap`).
     Wire(WireRecord),
+    /// The server ended the MCP session (HTTP 404 with the session id). A
+    /// new session is being started: `Event::Ready` follows when it is,
+    /// and calls safe to repeat go out again in it. Subscriptions and the
+    /// log level of the old session are gone; set them again.
+    SessionExpired,
     /// The connection ended; this is the last event.
     Closed(CloseReason),
 }

@@ -20,12 +20,18 @@
 //!   eras, and one "input needed" event for elicitation, sampling and roots,
 //!   whether the server asks with a legacy request or a 2026-07-28
 //!   `input_required` result.
+//! - HTTP: Streamable HTTP in both eras (sessions, resumption with
+//!   `Last-Event-ID`, the 2026-07-28 routing headers and `x-mcp-header`), the
+//!   2024-11-05 HTTP+SSE fallback, retries with `Retry-After`, and session
+//!   expiry. The core emits whole requests ([`Output::Http`]) and the adapter
+//!   reports what came back ([`Client::handle_http`]); see [`http`]. An
+//!   [`sse`] parser complete to the HTML standard does the event streams.
 //! - A documented tolerance policy for what real servers get wrong, and a
 //!   wire tap for debugging.
 //!
 //! # Out of scope
-//! Spawning servers, reading pipes, timers: that is the adapters' job. HTTP
-//! transports and authorization come in later versions of this crate.
+//! Spawning servers, reading pipes, sockets, TLS, timers: that is the
+//! adapters' job. Authorization comes in a later version of this crate.
 //!
 //! # The run loop
 //!
@@ -57,6 +63,8 @@
 //!                 return Ok(());
 //!             }
 //!             Output::Event(_) => {}
+//!             // Only a client made with `Client::new_http` asks for these.
+//!             Output::Http(_) | Output::AbortHttp(_) => unreachable!(),
 //!         }
 //!     }
 //!     // 2. Wait for input or the next deadline (a real driver waits on both;
@@ -116,10 +124,12 @@ mod error;
 mod event;
 pub mod framing;
 pub mod handler;
+pub mod http;
 mod jsonrpc;
 pub mod methods;
 pub mod model;
 mod raw;
+pub mod sse;
 mod tap;
 mod version;
 
@@ -127,7 +137,7 @@ mod version;
 pub mod testing;
 
 pub use call::Call;
-pub use client::{Client, InputAnswer, SubscribeOutcome, Subscription};
+pub use client::{Client, HttpTransport, InputAnswer, SubscribeOutcome, Subscription};
 pub use config::{CachePolicy, Config, EraPreference, Limits, RequestOptions, Tolerance};
 pub use error::{CloseReason, HandshakeError, RequestError, UsageError, Violation, ViolationKind};
 pub use event::{

@@ -57,6 +57,11 @@ fn deframer_corpus() {
 }
 
 #[test]
+fn sse_corpus() {
+    replay("sse", fuzz::sse);
+}
+
+#[test]
 fn jsonrpc_client_corpus() {
     replay("jsonrpc_client", |d| {
         fuzz::jsonrpc_client(Instant::now(), d)

@@ -85,6 +85,18 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
                 }
             })
             .collect();
+        // The same conversation as an SSE stream: one event per line, with
+        // ids, a priming event, comments, and CRLF line ends in one variant.
+        let mut sse = String::from(": stream start\nid: 0\nretry: 500\ndata: \n\n");
+        for (i, line) in String::from_utf8_lossy(&output).lines().enumerate() {
+            sse.push_str(&format!("event: message\nid: {}\ndata: {line}\n\n", i + 1));
+        }
+        let mut seed = vec![255u8];
+        seed.extend_from_slice(sse.as_bytes());
+        s.insert(("sse", format!("seed-{name}")), seed);
+        let mut seed = vec![9u8];
+        seed.extend_from_slice(sse.replace('\n', "\r\n").as_bytes());
+        s.insert(("sse", format!("seed-{name}-crlf-small-limit")), seed);
         let mut deframe = vec![7u8];
         deframe.extend_from_slice(&crlf);
         s.insert(

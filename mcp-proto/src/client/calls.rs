@@ -38,6 +38,8 @@ pub(crate) enum CallState {
     WaitingInput,
     /// Waiting for a `subscriptions/listen` acknowledgement.
     WaitingAck,
+    /// Waiting to be sent again after a retryable HTTP failure.
+    Backoff,
 }
 
 /// A list being fetched page by page.

@@ -36,7 +36,10 @@ impl Client {
             version,
             retried,
         };
+        // Over HTTP every request gets an answer, so silence says nothing
+        // about the era: the probe gets the whole handshake time.
         let wait = match self.cfg.era {
+            _ if self.http.is_some() => self.cfg.handshake_timeout,
             EraPreference::Modern => self.cfg.handshake_timeout,
             _ => self.cfg.probe_timeout,
         };
@@ -287,6 +290,9 @@ impl Client {
             capabilities_known: self.server.capabilities_known,
             instructions: self.server.instructions.clone(),
         })));
+        if self.http.is_some() {
+            self.http_ready();
+        }
         while let Some(call) = self.waiting_ready.pop_front() {
             self.dispatch(call);
             if self.closed.is_some() {

@@ -169,6 +169,11 @@ impl Client {
         match inbound {
             Inbound::Answer { id, answer } => self.on_answer(id, answer),
             Inbound::IdlessError(error) => {
+                // Over HTTP the response it came in says which request it
+                // answers.
+                if self.http.is_some() && self.http_idless_error(error.clone()) {
+                    return;
+                }
                 self.violation(ViolationKind::ErrorWithoutId, format!("{error}"));
                 if self.closed.is_none() {
                     self.on_idless_error_while_probing(error);
@@ -179,7 +184,7 @@ impl Client {
         }
     }
 
-    fn on_answer(&mut self, id: RequestId, answer: Result<RawJson, ErrorObject>) {
+    pub(super) fn on_answer(&mut self, id: RequestId, answer: Result<RawJson, ErrorObject>) {
         let RequestId::Number(n) = id else {
             return self.violation(
                 ViolationKind::UnknownResponseId,
@@ -271,7 +276,14 @@ impl Client {
             .then(|| params.as_ref().and_then(|p| p.decode::<MetaOnly>().ok()))
             .flatten()
             .and_then(|m| m.meta)
-            .and_then(|m| meta::subscription_id(&m));
+            .and_then(|m| meta::subscription_id(&m))
+            // Over HTTP the listen stream it came on identifies it too.
+            .or_else(|| {
+                (self.modern() && on_stream)
+                    .then(|| self.http_context_listen())
+                    .flatten()
+                    .map(RequestId::Number)
+            });
         match method {
             "notifications/progress" => self.on_progress(params),
             "notifications/message" => match decode(&params) {

@@ -16,6 +16,7 @@
 mod cache;
 mod calls;
 mod handshake;
+mod http;
 mod inbound;
 mod input;
 mod outbound;
@@ -48,6 +49,7 @@ use input::PendingInput;
 use subscriptions::Subscriptions;
 use timers::{Timer, Timers};
 
+pub use http::HttpTransport;
 pub use input::InputAnswer;
 pub use subscriptions::{SubscribeOutcome, Subscription};
 
@@ -91,14 +93,14 @@ struct ServerView {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TransportClose {
+pub(crate) enum TransportClose {
     Open,
     Pending,
     Done,
 }
 
 /// A sans-IO MCP client connection over a byte stream (stdio, or any
-/// newline-delimited JSON-RPC pipe).
+/// newline-delimited JSON-RPC pipe) or over HTTP ([`Client::new_http`]).
 ///
 /// See the [crate documentation](crate) for the run loop and invariants.
 #[derive(Debug)]
@@ -134,6 +136,8 @@ pub struct Client {
 
     deframer: LineDeframer,
     tx: Vec<u8>,
+    /// The HTTP side, for a connection over HTTP.
+    http: Option<Box<http::HttpLink>>,
     events: VecDeque<Event>,
     transport: TransportClose,
     closed: Option<CloseReason>,
@@ -146,6 +150,10 @@ impl Client {
     /// The first frames (the `server/discover` probe or `initialize`) are
     /// ready in [`poll_output`](Client::poll_output) straight away.
     pub fn new(config: Config, now: Instant) -> Client {
+        Client::with_link(config, None, now)
+    }
+
+    fn with_link(config: Config, http: Option<Box<http::HttpLink>>, now: Instant) -> Client {
         let caps_modern = raw_of(&modern_capabilities(&config.capabilities));
         let info_raw = raw_of(&config.client_info);
         let mut client = Client {
@@ -172,6 +180,7 @@ impl Client {
             subs: Subscriptions::default(),
             timers: Timers::default(),
             tx: Vec::new(),
+            http,
             events: VecDeque::new(),
             transport: TransportClose::Open,
             closed: None,
@@ -395,6 +404,10 @@ impl Client {
                 Timer::Call(call) => self.on_call_timeout(call),
                 Timer::Input(input) => self.on_input_timeout(input),
                 Timer::Listen(wire) => self.on_listen_timeout(wire),
+                Timer::HttpStandalone
+                | Timer::HttpResume(_)
+                | Timer::HttpRetry(_)
+                | Timer::HttpClose => self.on_http_timer(timer),
             }
             if self.closed.is_some() {
                 break;
@@ -411,6 +424,9 @@ impl Client {
         loop {
             if !self.tx.is_empty() {
                 return Some(Output::Transmit(std::mem::take(&mut self.tx)));
+            }
+            if let Some(out) = self.poll_http() {
+                return Some(out);
             }
             if self.transport == TransportClose::Pending {
                 self.transport = TransportClose::Done;
@@ -436,7 +452,7 @@ impl Client {
     /// The next deadline; call [`handle_timeout`](Client::handle_timeout) then.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed.is_some() {
+        if self.closed.is_some() && self.transport != TransportClose::Open {
             return None;
         }
         self.timers.next()
@@ -597,6 +613,10 @@ impl Client {
             self.wire.remove(&w);
         }
         self.timers.clear(Timer::Call(id));
+        if self.http.is_some() {
+            let answered = matches!(&result, Ok(r) if !r.from_cache);
+            self.http_call_ended(id, answered);
+        }
         if let Some(t) = &call.progress_token {
             if self.progress.get(t) == Some(&id) {
                 self.progress.remove(t);
@@ -605,6 +625,12 @@ impl Client {
         if let Some(m) = &call.mrtr {
             for input in m.waiting.clone() {
                 self.withdraw_input(input, "its call ended");
+            }
+        }
+        let mut result = result;
+        if let Ok(reply) = &mut result {
+            if reply.method == "tools/list" && self.http.is_some() {
+                self.http_filter_tools(reply);
             }
         }
         self.events.push_back(Event::Response { call: id, result });
@@ -677,7 +703,8 @@ impl Client {
         self.server_requests.clear();
         self.subs = Subscriptions::default();
         self.timers.clear_all();
-        if self.transport == TransportClose::Open {
+        let later = self.http_begin_close();
+        if self.transport == TransportClose::Open && !later {
             self.transport = TransportClose::Pending;
         }
         self.events.push_back(Event::Closed(reason));

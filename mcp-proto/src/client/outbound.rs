@@ -16,6 +16,7 @@ use crate::tap;
 use crate::version::Era;
 
 use super::calls::{CallKind, CallState};
+use super::http::Outgoing;
 use super::subscriptions::SubscribeOutcome;
 use super::timers::Timer;
 use super::{Client, Wire};
@@ -91,6 +92,11 @@ impl Client {
                     );
                     return;
                 }
+            }
+        }
+        if self.http.is_some() {
+            if let Some(err) = self.http_rejected_tool(&call.method, &call.params) {
+                return self.finish(id, Err(err));
             }
         }
         self.send_call(id);
@@ -230,7 +236,14 @@ impl Client {
                 extra_meta: call.extra_meta.as_ref(),
             },
         )?;
-        self.tap_out(mark);
+        self.emitted(
+            mark,
+            Outgoing::Request {
+                wire,
+                method: None,
+                call: Some(id),
+            },
+        );
         Ok(())
     }
 
@@ -266,11 +279,22 @@ impl Client {
                 extra_meta: None,
             },
         );
-        self.tap_out(mark);
+        self.emitted(
+            mark,
+            Outgoing::Request {
+                wire,
+                method: Some(method),
+                call: None,
+            },
+        );
     }
 
-    /// `notifications/cancelled` for our request `wire`.
+    /// `notifications/cancelled` for our request `wire` (over HTTP, closing
+    /// its response stream too, or instead for a 2026-07-28 server).
     pub(super) fn send_cancelled(&mut self, wire: i64, reason: Option<&str>) {
+        if self.http.is_some() && !self.http_cancel(wire) {
+            return;
+        }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Params<'a> {
@@ -290,7 +314,7 @@ impl Client {
     pub(super) fn write_notification<P: Serialize>(&mut self, method: &str, params: Option<P>) {
         let mark = self.tx.len();
         if jsonrpc::write_notification(&mut self.tx, method, params).is_ok() {
-            self.tap_out(mark);
+            self.emitted(mark, Outgoing::Notification { method });
         }
     }
 
@@ -298,7 +322,7 @@ impl Client {
     pub(super) fn write_response<R: Serialize>(&mut self, id: &RequestId, result: R) {
         let mark = self.tx.len();
         match jsonrpc::write_result(&mut self.tx, id, result) {
-            Ok(()) => self.tap_out(mark),
+            Ok(()) => self.emitted(mark, Outgoing::Response),
             Err(e) => {
                 // The application's answer did not encode: the server still
                 // gets an answer, so it does not wait forever.
@@ -314,11 +338,11 @@ impl Client {
     pub(super) fn write_error_response(&mut self, id: &RequestId, error: &ErrorObject) {
         let mark = self.tx.len();
         if jsonrpc::write_error(&mut self.tx, id, error).is_ok() {
-            self.tap_out(mark);
+            self.emitted(mark, Outgoing::Response);
         }
     }
 
-    fn tap_out(&mut self, mark: usize) {
+    pub(super) fn tap_out(&mut self, mark: usize) {
         if self.cfg.wire_tap && mark < self.tx.len() {
             let rec = tap::record(
                 Direction::Out,

@@ -231,6 +231,9 @@ impl Client {
         let acked = Set::from_filter(&params.notifications);
         listen.acked = Some(acked.clone());
         let requested = listen.requested.clone();
+        if self.http.is_some() {
+            self.http_listen_acked();
+        }
         self.timers.clear(Timer::Listen(wire));
 
         let waiting: Vec<(CallId, Subscription)> = self
@@ -270,6 +273,31 @@ impl Client {
     pub(super) fn on_listen_cancelled(&mut self, wire: i64, reason: Option<String>) {
         self.wire.remove(&wire);
         self.end_listen(wire, None, reason);
+    }
+
+    /// The listen request `wire` failed at the transport: its waiting
+    /// subscribers learn why, and the stream is gone.
+    pub(super) fn on_listen_failed(&mut self, wire: i64, err: RequestError) {
+        self.fail_waiting(wire, err);
+        self.wire.remove(&wire);
+        self.end_listen(wire, None, Some("the subscription stream failed".into()));
+    }
+
+    /// A listen stream broke without ending (HTTP): a new one with the
+    /// filter the old one had takes its place.
+    pub(super) fn replace_listen(&mut self, wire: i64) {
+        let Some(pos) = self.subs.listens.iter().position(|l| l.wire == wire) else {
+            return;
+        };
+        let newest = pos + 1 == self.subs.listens.len();
+        self.subs.listens.remove(pos);
+        self.timers.clear(Timer::Listen(wire));
+        self.remember_abandoned(wire);
+        if newest && !self.subs.desired.is_empty() {
+            // Calls waiting for the old stream's acknowledgement wait for
+            // the new one's instead: its filter covers theirs.
+            self.open_listen();
+        }
     }
 
     pub(super) fn on_listen_timeout(&mut self, wire: i64) {

@@ -20,6 +20,14 @@ pub(crate) enum Timer {
     Input(InputId),
     /// A `subscriptions/listen` waiting for its acknowledgement.
     Listen(i64),
+    /// Reopening the legacy standalone GET stream.
+    HttpStandalone,
+    /// Resuming request `wire`'s broken stream with `Last-Event-ID`.
+    HttpResume(i64),
+    /// Sending a call again after a retryable failure.
+    HttpRetry(CallId),
+    /// Giving up on the `DELETE` that ends the session.
+    HttpClose,
 }
 
 #[derive(Debug, Default)]

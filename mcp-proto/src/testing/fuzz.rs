@@ -818,3 +818,45 @@ pub fn deframer(data: &[u8]) {
         }
     }
 }
+
+/// The SSE parser on arbitrary bytes: it never panics, holds no more than an
+/// event and a chunk, and chunking never changes the events. The first byte
+/// picks the event size limit (4..=1024 bytes) and seeds the chunk sizes.
+pub fn sse(data: &[u8]) {
+    use crate::sse::SseParser;
+    let (head, rest) = data.split_first().unwrap_or((&0, &[]));
+    let max = usize::from(*head) * 4 + 4;
+    let drain = |p: &mut SseParser, out: &mut Vec<_>| {
+        while let Some(e) = p.next_event() {
+            out.push(e);
+        }
+    };
+    let mut whole_parser = SseParser::new(max);
+    let mut whole = Vec::new();
+    whole_parser.push(rest);
+    drain(&mut whole_parser, &mut whole);
+
+    let mut p = SseParser::new(max);
+    let mut chunked = Vec::new();
+    let mut at = 0;
+    let mut sizes = rest.iter().cycle();
+    while at < rest.len() {
+        let n = (usize::from(*sizes.next().unwrap_or(&1)) % 13 + 1).min(rest.len() - at);
+        p.push(&rest[at..at + n]);
+        at += n;
+        // An event's data, plus one line being read: at most a `data: `
+        // prefix and the limit.
+        assert!(
+            p.buffered_len() <= 2 * max + 6,
+            "the SSE parser holds more than an event and a line"
+        );
+        drain(&mut p, &mut chunked);
+    }
+    assert_eq!(whole, chunked, "chunking changed the events");
+    assert_eq!(whole_parser.last_event_id(), p.last_event_id());
+    assert_eq!(whole_parser.retry(), p.retry());
+    for e in whole.iter().flatten() {
+        assert!(e.data.len() <= max, "an event over the limit got through");
+    }
+    p.finish();
+}

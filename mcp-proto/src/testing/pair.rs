@@ -89,6 +89,14 @@ impl Pair {
                         }
                         self.events.push(e);
                     }
+                    // A byte-stream client never asks for HTTP.
+                    Output::Http(r) => {
+                        self.transcript
+                            .push(format!("{} unexpected HTTP {}", self.stamp(), r.id))
+                    }
+                    Output::AbortHttp(id) => self
+                        .transcript
+                        .push(format!("{} unexpected abort of {id}", self.stamp())),
                 }
             }
             while let Some(bytes) = self.server.poll_output(self.now) {
@@ -285,6 +293,7 @@ impl Pair {
 /// the frames themselves are already there).
 pub(crate) fn describe(e: &Event) -> Option<String> {
     Some(match e {
+        Event::SessionExpired => "session expired".to_owned(),
         Event::Ready(r) => format!(
             "ready: {} {} server={}",
             r.era,

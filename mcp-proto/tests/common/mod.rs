@@ -116,6 +116,9 @@ impl Raw {
                 }
                 mcp_proto::Output::Event(e) => self.events.push(e),
                 mcp_proto::Output::CloseTransport => self.transport_closed = true,
+                mcp_proto::Output::Http(_) | mcp_proto::Output::AbortHttp(_) => {
+                    panic!("a byte-stream client asked for HTTP")
+                }
             }
         }
     }

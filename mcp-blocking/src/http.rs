@@ -1,0 +1,314 @@
+//! Performs the core's HTTP exchanges with `ureq`, one thread per exchange.
+//!
+//! Each running exchange has an agent of its own (taken from a small pool
+//! of idle agents, so kept-alive connections are reused): aborting the
+//! exchange shuts its agent down, which interrupts a blocked read at once.
+//! That is how a long SSE stream is closed on demand, and how a 2026-07-28
+//! request is cancelled.
+//!
+//! Nothing here knows MCP: requests arrive as method, URL, headers and
+//! body, and the response goes back to the driver as head, body chunks and
+//! the end or a failure.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use mcp_proto::http::{
+    ExchangeId, HttpFailure, HttpFailureKind, HttpHead, HttpMethod, HttpRequest,
+};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+use crate::driver::{HttpMsg, Msg};
+
+/// Bytes read from a response body at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Idle agents (each with its kept-alive connection) kept for reuse.
+const IDLE_AGENTS: usize = 16;
+
+/// How the HTTP client behaves; the defaults verify certificates against
+/// the Mozilla roots.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Trust only these root certificates (DER), instead of the Mozilla
+    /// roots. See [`certificates_from_pem`].
+    pub root_certificates: Vec<Vec<u8>>,
+    /// How long connecting (name resolution, TCP, TLS) may take. Default 10 s.
+    pub connect_timeout: Duration,
+    /// The `User-Agent` header. Default `mcp-blocking/VERSION`.
+    pub user_agent: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            root_certificates: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: concat!("mcp-blocking/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// The certificates in a PEM file, as DER for
+/// [`HttpSettings::root_certificates`].
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, crate::Error> {
+    let mut out = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => out.push(c.der().to_vec()),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(crate::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not a PEM certificate file: {e}"),
+                )))
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(crate::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "no certificate in the PEM data",
+        )));
+    }
+    Ok(out)
+}
+
+struct Running {
+    agent: ureq::Agent,
+    aborted: Arc<AtomicBool>,
+}
+
+/// The exchanges in flight and the agents to run them.
+pub(crate) struct Engine {
+    config: ureq::config::Config,
+    idle: Arc<Mutex<Vec<ureq::Agent>>>,
+    running: HashMap<ExchangeId, Running>,
+    threads: Vec<JoinHandle<()>>,
+    tx: Sender<Msg>,
+}
+
+impl Engine {
+    pub(crate) fn new(settings: &HttpSettings, tx: Sender<Msg>) -> Engine {
+        let mut tls = TlsConfig::builder();
+        if !settings.root_certificates.is_empty() {
+            let certs: Vec<Certificate<'static>> = settings
+                .root_certificates
+                .iter()
+                .map(|der| Certificate::from_der(der).to_owned())
+                .collect();
+            tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+        }
+        let config = ureq::Agent::config_builder()
+            // Statuses are the core's business, and so are redirects (an
+            // MCP endpoint that redirects a POST is an error to report).
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(settings.connect_timeout))
+            .timeout_resolve(Some(settings.connect_timeout))
+            .user_agent(settings.user_agent.as_str())
+            .tls_config(tls.build())
+            .build();
+        Engine {
+            config,
+            idle: Arc::new(Mutex::new(Vec::new())),
+            running: HashMap::new(),
+            threads: Vec::new(),
+            tx,
+        }
+    }
+
+    /// Starts an exchange on a thread of its own.
+    pub(crate) fn start(&mut self, req: HttpRequest) {
+        self.threads.retain(|t| !t.is_finished());
+        let agent = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_else(|| self.config.new_agent());
+        let aborted = Arc::new(AtomicBool::new(false));
+        let id = req.id;
+        self.running.insert(
+            id,
+            Running {
+                agent: agent.clone(),
+                aborted: aborted.clone(),
+            },
+        );
+        let tx = self.tx.clone();
+        let idle = self.idle.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mcp-http".into())
+            .spawn(move || {
+                let clean = perform(&agent, req, &tx, &aborted);
+                if clean && !aborted.load(Ordering::SeqCst) {
+                    let mut idle = idle.lock().unwrap_or_else(PoisonError::into_inner);
+                    if idle.len() < IDLE_AGENTS {
+                        idle.push(agent);
+                    }
+                }
+                let _ = tx.send(Msg::HttpDone(id));
+            });
+        match spawned {
+            Ok(t) => self.threads.push(t),
+            Err(e) => {
+                self.running.remove(&id);
+                let failure = HttpFailure::new(
+                    HttpFailureKind::Other,
+                    format!("could not start a thread for the request: {e}"),
+                );
+                let _ = self.tx.send(Msg::Http(id, HttpMsg::Failed(failure)));
+            }
+        }
+    }
+
+    /// Stops an exchange: its connection closes, its thread ends, and
+    /// nothing more is reported for it.
+    pub(crate) fn abort(&mut self, id: ExchangeId) {
+        if let Some(r) = self.running.remove(&id) {
+            r.aborted.store(true, Ordering::SeqCst);
+            r.agent.shutdown();
+        }
+    }
+
+    /// An exchange's thread is done.
+    pub(crate) fn done(&mut self, id: ExchangeId) {
+        self.running.remove(&id);
+    }
+
+    /// Whether an event for `id` should still reach the core.
+    pub(crate) fn is_running(&self, id: ExchangeId) -> bool {
+        self.running.contains_key(&id)
+    }
+
+    /// Aborts every exchange.
+    pub(crate) fn abort_all(&mut self) {
+        let ids: Vec<ExchangeId> = self.running.keys().copied().collect();
+        for id in ids {
+            self.abort(id);
+        }
+    }
+
+    /// Aborts everything and waits (boundedly) for the threads; returns how
+    /// many did not end in time.
+    pub(crate) fn shutdown(&mut self, wait: Duration) -> usize {
+        self.abort_all();
+        for agent in self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+        {
+            agent.shutdown();
+        }
+        let deadline = std::time::Instant::now() + wait;
+        let mut left = 0;
+        for t in self.threads.drain(..) {
+            while !t.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            } else {
+                left += 1;
+            }
+        }
+        left
+    }
+}
+
+/// Runs one exchange, reporting as it goes. Returns whether the connection
+/// ended cleanly (so the agent may be reused).
+fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, aborted: &AtomicBool) -> bool {
+    let id = req.id;
+    let send = |m: HttpMsg| {
+        if !aborted.load(Ordering::SeqCst) {
+            let _ = tx.send(Msg::Http(id, m));
+        }
+    };
+    let method = match req.method {
+        HttpMethod::Post => ureq::http::Method::POST,
+        HttpMethod::Get => ureq::http::Method::GET,
+        HttpMethod::Delete => ureq::http::Method::DELETE,
+    };
+    let mut builder = ureq::http::Request::builder().method(method).uri(&req.url);
+    for (name, value) in &req.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let response = match builder.body(req.body) {
+        Ok(request) => agent.run(request),
+        Err(e) => {
+            send(HttpMsg::Failed(HttpFailure::new(
+                HttpFailureKind::Other,
+                format!("invalid request: {e}"),
+            )));
+            return false;
+        }
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => {
+            send(HttpMsg::Failed(failure(&e)));
+            return false;
+        }
+    };
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    send(HttpMsg::Head(HttpHead { status, headers }));
+    let mut body = response.into_body().into_reader();
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        if aborted.load(Ordering::SeqCst) {
+            return false;
+        }
+        match body.read(&mut buf) {
+            Ok(0) => {
+                send(HttpMsg::End);
+                return true;
+            }
+            Ok(n) => send(HttpMsg::Body(buf[..n].to_vec())),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                send(HttpMsg::Failed(HttpFailure::new(
+                    HttpFailureKind::Io,
+                    e.to_string(),
+                )));
+                return false;
+            }
+        }
+    }
+}
+
+/// Sorts a ureq error into the kinds the core tells apart.
+fn failure(e: &ureq::Error) -> HttpFailure {
+    use ureq::Error as E;
+    let kind = match e {
+        E::HostNotFound | E::ConnectionFailed => HttpFailureKind::Connect,
+        E::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::AddrNotAvailable
+            | std::io::ErrorKind::NotConnected => HttpFailureKind::Connect,
+            std::io::ErrorKind::TimedOut => HttpFailureKind::TimedOut,
+            _ => HttpFailureKind::Io,
+        },
+        E::Timeout(_) => HttpFailureKind::TimedOut,
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => HttpFailureKind::Tls,
+        _ => HttpFailureKind::Other,
+    };
+    HttpFailure::new(kind, e.to_string())
+}
