@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use mcp_blocking::ServerCommand;
 
+pub mod httpd;
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
