@@ -1,0 +1,125 @@
+//! `conformance-client`: the client under test of the official MCP
+//! conformance suite (`@modelcontextprotocol/conformance`).
+//!
+//! The harness contract: the server URL is the last argument; the scenario
+//! comes in `MCP_CONFORMANCE_SCENARIO`, its data (if any) as JSON in
+//! `MCP_CONFORMANCE_CONTEXT`, and the protocol revision to speak in
+//! `MCP_CONFORMANCE_PROTOCOL_VERSION` (default 2025-11-25). A 2026-07-28
+//! run goes straight to `server/discover`; an earlier one straight to
+//! `initialize` at that revision. The client exits 0 when the scenario ran
+//! to its end, 1 when a step failed, 2 on bad usage, 3 when it ran out of
+//! time (it never waits for the harness to kill it).
+//!
+//! ```text
+//! conformance-client [--adapter blocking] URL
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mcp_blocking::mcp_proto::model::Implementation;
+use mcp_blocking::mcp_proto::EraPreference;
+use mcp_blocking::mcp_proto::ProtocolVersion;
+use mcp_blocking::prelude::*;
+use serde_json::Value;
+
+mod fill;
+mod scenario;
+
+/// The whole run must end well inside the harness's 30 s default.
+const DEADLINE: Duration = Duration::from_secs(25);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let url = match parse_args(&args) {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!(
+                "conformance-client: {e}\nusage: conformance-client [--adapter blocking] URL"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
+    let version_name = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION")
+        .unwrap_or_else(|_| "2025-11-25".to_owned());
+    let Some(version) = ProtocolVersion::parse(&version_name) else {
+        eprintln!("conformance-client: unknown protocol version {version_name:?}");
+        return ExitCode::from(2);
+    };
+    let context: Value = match std::env::var("MCP_CONFORMANCE_CONTEXT") {
+        Ok(raw) => match serde_json::from_str(&raw) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("conformance-client: MCP_CONFORMANCE_CONTEXT is not JSON: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => Value::Null,
+    };
+    std::thread::spawn(|| {
+        std::thread::sleep(DEADLINE);
+        eprintln!("conformance-client: gave up after {DEADLINE:?}");
+        std::process::exit(3);
+    });
+    eprintln!("conformance-client: scenario {scenario:?} at {version} against {url}");
+    match run(&url, &scenario, version, &context) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("conformance-client: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn parse_args(args: &[String]) -> Result<String, String> {
+    let (url, flags) = args.split_last().ok_or("the server URL is missing")?;
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        match flag.as_str() {
+            "--adapter" => match flags.next().map(String::as_str) {
+                Some("blocking") => {}
+                Some(other) => {
+                    return Err(format!("adapter {other:?} is not available; use blocking"))
+                }
+                None => return Err("--adapter needs a value".to_owned()),
+            },
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(url.clone())
+}
+
+fn run(url: &str, scenario: &str, version: ProtocolVersion, context: &Value) -> Result<(), String> {
+    let mut config = Config::new(Implementation::new(
+        "mcp-rs-conformance-client",
+        env!("CARGO_PKG_VERSION"),
+    ))
+    .with_request_timeout(Duration::from_secs(10));
+    config = if version == ProtocolVersion::V2026_07_28 {
+        config.with_era(EraPreference::Modern)
+    } else {
+        // Initialize at the run's revision; older ones stay acceptable.
+        config
+            .with_era(EraPreference::Legacy)
+            .with_versions(ProtocolVersion::ALL.into_iter().filter(|v| *v <= version))
+    };
+    let client = Client::builder()
+        .config(config)
+        .input_handler(scenario::input_handlers())
+        .connect_http(HttpOptions::new(url))
+        .map_err(|e| format!("connect: {e}"))?;
+    if let Some(ready) = client.ready() {
+        let server = ready.server_info.map(|i| i.name).unwrap_or_default();
+        eprintln!("ready: {} ({server})", ready.version);
+    }
+    let outcome = scenario::run(scenario, &client, context);
+    let closed = client.close();
+    if closed.threads_left > 0 {
+        eprintln!(
+            "conformance-client: {} thread(s) still running at close",
+            closed.threads_left
+        );
+    }
+    outcome
+}
