@@ -180,6 +180,9 @@ fn id_of(r: &HttpRequest) -> Value {
 }
 
 fn method_of(r: &HttpRequest) -> String {
+    if r.body.is_empty() {
+        return String::new();
+    }
     body(r)["method"].as_str().unwrap_or("").to_owned()
 }
 
@@ -474,14 +477,12 @@ fn an_expired_session_is_replaced_and_the_request_sent_again() {
     );
     let initialized = rig.take();
     rig.status(initialized.id, 202, &[]);
-    // The standalone stream of the new session, and the call, again.
-    let mut again = None;
-    while let Some(r) = rig.pending.pop_front() {
-        if r.method == HttpMethod::Post {
-            again = Some(r);
-        }
-    }
-    let again = again.expect("the call is sent again");
+    // The standalone stream of the new session, then the call, again.
+    let get = rig.take();
+    assert_eq!(get.method, HttpMethod::Get);
+    assert_eq!(get.header("mcp-session-id"), Some("sess-2"));
+    rig.sse_open(get.id, &[]);
+    let again = rig.take();
     assert_eq!(again.header("mcp-session-id"), Some("sess-2"));
     assert_eq!(body(&again)["params"]["arguments"]["message"], "hi");
     let id = id_of(&again);
@@ -926,4 +927,99 @@ fn a_standalone_stream_reconnects_with_its_last_event_id() {
     rig.advance(Duration::from_secs(600));
     rig.none_pending();
     assert!(rig.client.is_ready(), "the connection itself goes on");
+}
+
+/// Separate HTTP exchanges may overtake one another, so a legacy session
+/// opens in order: `notifications/initialized` is taken by the server, then
+/// the standalone stream, and only then do requests go.
+#[test]
+fn a_session_opens_in_order_initialized_then_the_stream_then_requests() {
+    let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
+    let early = rig.list_tools();
+    let init = rig.take();
+    assert_eq!(method_of(&init), "initialize");
+    rig.none_pending();
+    let id = id_of(&init);
+    rig.json(
+        init.id,
+        200,
+        &result(&id, initialize_result("2025-11-25")),
+        &[("Mcp-Session-Id", "sess-1")],
+    );
+    let late = rig.call_tool("echo", json!({}));
+    let initialized = rig.take();
+    assert_eq!(method_of(&initialized), "notifications/initialized");
+    rig.none_pending();
+    rig.head(initialized.id, 202, &[]);
+    let get = rig.take();
+    assert_eq!(get.method, HttpMethod::Get);
+    rig.none_pending();
+    rig.end(initialized.id);
+    rig.none_pending();
+    rig.sse_open(get.id, &[]);
+    let next: Vec<String> = rig.pending.iter().map(method_of).collect();
+    assert_eq!(next, ["tools/list", "tools/call"]);
+    for r in rig.pending.iter() {
+        assert_eq!(r.header("mcp-session-id"), Some("sess-1"));
+    }
+    let unanswered = |c: CallId| {
+        !rig.events
+            .iter()
+            .any(|e| matches!(e, Event::Response { call, .. } if *call == c))
+    };
+    assert!(unanswered(early) && unanswered(late));
+}
+
+/// A server that does not answer the opening exchanges holds nothing up
+/// for long: each gets two seconds.
+#[test]
+fn a_silent_opening_exchange_holds_requests_two_seconds_at_most() {
+    let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
+    let init = rig.take();
+    let id = id_of(&init);
+    rig.json(
+        init.id,
+        200,
+        &result(&id, initialize_result("2025-11-25")),
+        &[],
+    );
+    rig.list_tools();
+    let initialized = rig.take();
+    assert_eq!(method_of(&initialized), "notifications/initialized");
+    rig.advance(Duration::from_millis(1999));
+    rig.none_pending();
+    rig.advance(Duration::from_millis(1));
+    let get = rig.take();
+    assert_eq!(get.method, HttpMethod::Get);
+    rig.none_pending();
+    // A GET refused at once opens the way at once.
+    rig.status(get.id, 405, &[]);
+    assert_eq!(method_of(&rig.take()), "tools/list");
+    // Both opening exchanges stay open; neither is aborted.
+    assert!(rig.aborted.is_empty());
+}
+
+#[test]
+fn closing_while_initialized_is_unanswered_drops_what_waited() {
+    let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
+    let init = rig.take();
+    let id = id_of(&init);
+    rig.json(
+        init.id,
+        200,
+        &result(&id, initialize_result("2025-11-25")),
+        &[],
+    );
+    let call = rig.call_tool("echo", json!({}));
+    let initialized = rig.take();
+    rig.none_pending();
+    rig.client.close(rig.now);
+    rig.drain();
+    // Only the one exchange that left is aborted; the held call never shows.
+    assert_eq!(rig.aborted, [initialized.id]);
+    rig.none_pending();
+    assert!(matches!(
+        outcome(&rig.events, call),
+        Err(RequestError::Closed(_))
+    ));
 }

@@ -407,7 +407,8 @@ impl Client {
                 Timer::HttpStandalone
                 | Timer::HttpResume(_)
                 | Timer::HttpRetry(_)
-                | Timer::HttpClose => self.on_http_timer(timer),
+                | Timer::HttpClose
+                | Timer::HttpGate => self.on_http_timer(timer),
             }
             if self.closed.is_some() {
                 break;

@@ -28,6 +28,8 @@ pub(crate) enum Timer {
     HttpRetry(CallId),
     /// Giving up on the `DELETE` that ends the session.
     HttpClose,
+    /// Giving up waiting for a session's opening exchange to be answered.
+    HttpGate,
 }
 
 #[derive(Debug, Default)]

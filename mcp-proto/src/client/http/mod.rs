@@ -101,6 +101,10 @@ struct Resume {
     fruitless: u32,
 }
 
+/// How long requests wait behind a session's opening exchange (see
+/// `HttpLink::gate`) for a server that is slow to answer it.
+const GATE_WAIT: Duration = Duration::from_secs(2);
+
 /// The HTTP side of a connection.
 #[derive(Debug)]
 pub(crate) struct HttpLink {
@@ -137,6 +141,18 @@ pub(crate) struct HttpLink {
     /// The request whose response is being read (for id-less errors and
     /// listen notifications without a subscription id).
     pub(crate) context: Option<i64>,
+    /// A session's opening exchange still unanswered: the
+    /// `notifications/initialized` POST, then the standalone GET. Separate
+    /// HTTP exchanges can overtake one another, so what comes after waits
+    /// in `held` until the server has taken each in turn (or
+    /// [`GATE_WAIT`] has passed): it sees `initialized` before anything
+    /// else, and has a stream for its own messages before the first
+    /// request (otherwise it may send a response on the standalone
+    /// stream, which the spec forbids, but which servers do).
+    gate: Option<ExchangeId>,
+    /// Requests waiting behind the gate, each with whether it is a gate
+    /// itself.
+    held: VecDeque<(HttpRequest, bool)>,
 }
 
 impl HttpLink {
@@ -174,6 +190,8 @@ impl HttpLink {
             deleting: None,
             max_sse_event: opts.max_sse_event.unwrap_or(max_frame).max(1),
             context: None,
+            gate: None,
+            held: VecDeque::new(),
             opts,
         })
     }
@@ -201,27 +219,72 @@ impl HttpLink {
         purpose: Purpose,
         method: HttpMethod,
         url: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> ExchangeId {
+        self.request_gated(purpose, method, url, headers, body, false)
+    }
+
+    /// A request; with `gates`, later ones wait until it is answered.
+    fn request_gated(
+        &mut self,
+        purpose: Purpose,
+        method: HttpMethod,
+        url: String,
         mut headers: Vec<(String, String)>,
         body: Vec<u8>,
+        gates: bool,
     ) -> ExchangeId {
         let id = self.exchange(purpose);
         let mut all = self.user_headers(&headers);
         all.append(&mut headers);
-        self.out.push_back(HttpOut::Request(HttpRequest {
+        let request = HttpRequest {
             id,
             method,
             url,
             headers: all,
             body,
-        }));
+        };
+        match self.gate {
+            Some(_) => self.held.push_back((request, gates)),
+            None => {
+                self.out.push_back(HttpOut::Request(request));
+                if gates {
+                    self.gate = Some(id);
+                }
+            }
+        }
         id
     }
 
     fn abort(&mut self, id: ExchangeId) {
         if self.exchanges.remove(&id).is_some() {
-            self.out.push_back(HttpOut::Abort(id));
+            let before = self.held.len();
+            self.held.retain(|(r, _)| r.id != id);
+            // A request still held never left: there is nothing to abort.
+            if self.held.len() == before {
+                self.out.push_back(HttpOut::Abort(id));
+            }
         }
         self.by_wire.retain(|_, e| *e != id);
+        if self.gate == Some(id) {
+            self.open_gate();
+        }
+    }
+
+    /// The server has taken the gate's request (or its exchange is over,
+    /// or it took too long): what waited goes out, in order, up to and
+    /// including the next gate.
+    fn open_gate(&mut self) {
+        self.gate = None;
+        while let Some((request, gates)) = self.held.pop_front() {
+            let id = request.id;
+            self.out.push_back(HttpOut::Request(request));
+            if gates {
+                self.gate = Some(id);
+                break;
+            }
+        }
     }
 
     /// The session id as a header, when there is one.
@@ -306,6 +369,9 @@ impl Client {
                 link.exchanges.remove(&exchange);
             }
             return Ok(());
+        }
+        if link.gate == Some(exchange) && !matches!(event, HttpEvent::Body(_)) {
+            link.open_gate();
         }
         match event {
             HttpEvent::Head(head) => self.on_http_head(exchange, head),
@@ -423,7 +489,15 @@ impl Client {
             return;
         };
         let url = link.post_url.clone();
-        let ex = link.request(Purpose::Post(posted), HttpMethod::Post, url, headers, body);
+        let initialized = matches!(&posted, Posted::Notification { method } if method == "notifications/initialized");
+        let ex = link.request_gated(
+            Purpose::Post(posted),
+            HttpMethod::Post,
+            url,
+            headers,
+            body,
+            initialized,
+        );
         if let Some(w) = wire {
             link.by_wire.insert(w, ex);
         }
@@ -963,7 +1037,7 @@ impl Client {
             && link.opts.standalone_stream
             && matches!(link.standalone, Standalone::Off)
         {
-            self.open_standalone();
+            self.open_standalone(true);
         }
     }
 
@@ -981,7 +1055,9 @@ impl Client {
         h
     }
 
-    fn open_standalone(&mut self) {
+    /// Opens the standalone GET stream; `first` at a session's start, when
+    /// requests wait for it (see `HttpLink::gate`).
+    fn open_standalone(&mut self, first: bool) {
         let last = self
             .http
             .as_ref()
@@ -991,12 +1067,13 @@ impl Client {
             return;
         };
         let url = link.base.to_string();
-        let ex = link.request(
+        let ex = link.request_gated(
             Purpose::Standalone,
             HttpMethod::Get,
             url,
             headers,
             Vec::new(),
+            first,
         );
         link.standalone = Standalone::Open(ex);
     }
@@ -1049,7 +1126,16 @@ impl Client {
 
     pub(super) fn on_http_timer(&mut self, timer: Timer) {
         match timer {
-            Timer::HttpStandalone if self.is_ready() && !self.modern() => self.open_standalone(),
+            Timer::HttpStandalone if self.is_ready() && !self.modern() => {
+                self.open_standalone(false)
+            }
+            Timer::HttpGate => {
+                if let Some(link) = self.http.as_mut() {
+                    if link.gate.is_some() {
+                        link.open_gate();
+                    }
+                }
+            }
             Timer::HttpResume(wire) => self.resume(wire),
             Timer::HttpRetry(call) => {
                 if let Some(c) = self.calls.get(&call) {
@@ -1485,6 +1571,11 @@ impl Client {
         let Some(link) = self.http.as_mut() else {
             return false;
         };
+        // What never left is dropped without a word to the adapter.
+        for (r, _) in std::mem::take(&mut link.held) {
+            link.exchanges.remove(&r.id);
+        }
+        link.gate = None;
         let open: Vec<ExchangeId> = link.exchanges.keys().copied().collect();
         for ex in open {
             link.abort(ex);
@@ -1552,7 +1643,13 @@ impl Client {
     pub(super) fn poll_http(&mut self) -> Option<crate::Output> {
         let link = self.http.as_mut()?;
         Some(match link.out.pop_front()? {
-            HttpOut::Request(r) => crate::Output::Http(r),
+            HttpOut::Request(r) => {
+                if link.gate == Some(r.id) {
+                    // Leaving now: it has until then to be answered.
+                    self.timers.set(Timer::HttpGate, self.now + GATE_WAIT);
+                }
+                crate::Output::Http(r)
+            }
             HttpOut::Abort(id) => crate::Output::AbortHttp(id),
         })
     }
