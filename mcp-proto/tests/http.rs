@@ -1023,3 +1023,97 @@ fn closing_while_initialized_is_unanswered_drops_what_waited() {
         Err(RequestError::Closed(_))
     ));
 }
+
+fn header_tool(header: &str) -> Value {
+    json!({"name": "q", "inputSchema": {"type": "object", "properties": {
+        "region": {"type": "string", "x-mcp-header": header}}}})
+}
+
+fn mismatch(id: &Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32020, "message": "Header mismatch: Mcp-Param-Zone missing"}})
+}
+
+/// `HeaderMismatch`: the tool's annotations changed since it was listed.
+/// The client lists tools again and retries once with the new headers.
+#[test]
+fn a_header_mismatch_relists_the_tools_and_retries_once() {
+    let mut rig = modern_ready(Config::default());
+    let list = rig.list_tools();
+    let post = rig.take();
+    let id = id_of(&post);
+    let tools = json!({"tools": [header_tool("Region")], "resultType": "complete"});
+    rig.json(post.id, 200, &result(&id, tools), &[]);
+    outcome(&rig.events, list).unwrap();
+
+    let call = rig.call_tool("q", json!({"region": "eu-west"}));
+    let first = rig.take();
+    assert_eq!(first.header("mcp-param-region"), Some("eu-west"));
+    let first_id = id_of(&first);
+    rig.json(first.id, 400, &mismatch(&first_id), &[]);
+    // The relisting, on a page of its own, not seen by the application.
+    let relist = rig.take();
+    assert_eq!(method_of(&relist), "tools/list");
+    assert_eq!(relist.header("mcp-method"), Some("tools/list"));
+    let id = id_of(&relist);
+    let page1 = json!({"tools": [], "nextCursor": "p2", "resultType": "complete"});
+    rig.json(relist.id, 200, &result(&id, page1), &[]);
+    let relist2 = rig.take();
+    assert_eq!(body(&relist2)["params"]["cursor"], "p2");
+    let id = id_of(&relist2);
+    let page2 = json!({"tools": [header_tool("Zone")], "resultType": "complete"});
+    rig.json(relist2.id, 200, &result(&id, page2), &[]);
+    let again = rig.take();
+    assert_eq!(method_of(&again), "tools/call");
+    assert_ne!(id_of(&again), first_id, "a retry is a new request");
+    assert_eq!(again.header("mcp-param-zone"), Some("eu-west"));
+    assert_eq!(again.header("mcp-param-region"), None);
+    let id = id_of(&again);
+    rig.json(again.id, 200, &result(&id, text_result("ok")), &[]);
+    assert_eq!(
+        common::tool_text(&outcome(&rig.events, call).unwrap()),
+        "ok"
+    );
+    // Only the call's own answer reached the application.
+    let answers = rig
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Response { .. }))
+        .count();
+    assert_eq!(answers, 2, "the tools/list call and the tool call");
+}
+
+#[test]
+fn a_second_header_mismatch_or_a_vanished_tool_ends_the_call() {
+    let mut rig = modern_ready(Config::default());
+    // Never listed: the first attempt carries no parameter headers.
+    let call = rig.call_tool("q", json!({"region": "eu-west"}));
+    let first = rig.take();
+    let id = id_of(&first);
+    rig.json(first.id, 400, &mismatch(&id), &[]);
+    let relist = rig.take();
+    let id = id_of(&relist);
+    let tools = json!({"tools": [header_tool("Zone")], "resultType": "complete"});
+    rig.json(relist.id, 200, &result(&id, tools), &[]);
+    let again = rig.take();
+    let id = id_of(&again);
+    rig.json(again.id, 400, &mismatch(&id), &[]);
+    match outcome(&rig.events, call) {
+        Err(RequestError::Server(e)) => assert_eq!(e.code, -32020),
+        other => panic!("{other:?}"),
+    }
+    rig.none_pending();
+
+    let call = rig.call_tool("gone", json!({}));
+    let first = rig.take();
+    let id = id_of(&first);
+    rig.json(first.id, 400, &mismatch(&id), &[]);
+    let relist = rig.take();
+    let id = id_of(&relist);
+    let tools = json!({"tools": [header_tool("Zone")], "resultType": "complete"});
+    rig.json(relist.id, 200, &result(&id, tools), &[]);
+    match outcome(&rig.events, call) {
+        Err(RequestError::Server(e)) => assert!(e.message.contains("Mcp-Param-Zone")),
+        other => panic!("{other:?}"),
+    }
+    rig.none_pending();
+}

@@ -91,6 +91,10 @@ pub(crate) struct CallEntry {
     pub(crate) mrtr: Option<Mrtr>,
     pub(crate) rounds: u32,
     pub(crate) version_retried: bool,
+    /// The `HeaderMismatch` error that made the client list tools again
+    /// before one retry (2026-07-28 HTTP); reported if the retry is not
+    /// possible.
+    pub(crate) header_mismatch: Option<crate::model::ErrorObject>,
 }
 
 impl CallEntry {

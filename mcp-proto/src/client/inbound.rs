@@ -196,6 +196,9 @@ impl Client {
             Some(Wire::Initialize) => self.on_initialize_answer(answer),
             Some(Wire::Listen) => self.on_listen_answer(n, answer),
             Some(Wire::Call(call)) => self.on_call_answer(call, n, answer),
+            Some(Wire::HeaderRefresh { call, page }) => {
+                self.on_header_refresh(call, page, n, answer)
+            }
             None if self.abandoned_set.contains(&n) => {
                 // A late answer to a request the client gave up on: expected,
                 // and dropped (the spec says to ignore it).
@@ -236,7 +239,7 @@ impl Client {
         }
         match (o.id, o.method) {
             (Some(RequestId::Number(n)), None) => match self.wire.get(&n).copied() {
-                Some(Wire::Call(call)) => {
+                Some(Wire::Call(call)) | Some(Wire::HeaderRefresh { call, .. }) => {
                     self.wire.remove(&n);
                     self.finish(
                         call,

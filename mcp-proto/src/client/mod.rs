@@ -64,6 +64,12 @@ enum Wire {
     Probe,
     Initialize,
     Listen,
+    /// A `tools/list` page fetched for a call the server refused with
+    /// `HeaderMismatch` (2026-07-28 HTTP): `page` counts from 1.
+    HeaderRefresh {
+        call: CallId,
+        page: u32,
+    },
 }
 
 /// Where the connection is in its life.
@@ -583,6 +589,7 @@ impl Client {
             mrtr: None,
             rounds: 0,
             version_retried: false,
+            header_mismatch: None,
         };
         let deadline = call.deadline_from(self.now);
         self.calls.insert(id, call);

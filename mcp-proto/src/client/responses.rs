@@ -96,6 +96,18 @@ impl Client {
                 }
             }
         }
+        // The tool's x-mcp-header annotations may have changed since it was
+        // listed: list again, then retry once (the spec's SHOULD).
+        if err.code == codes::HEADER_MISMATCH
+            && call.method == "tools/call"
+            && call.header_mismatch.is_none()
+            && self.http.is_some()
+            && self.version.is_some_and(|v| v.era() == Era::Modern)
+        {
+            call.header_mismatch = Some(err);
+            self.refresh_tool_headers(id, None, 1);
+            return;
+        }
         // A cursor the server no longer accepts makes every cached page of
         // that list suspect.
         if err.code == codes::INVALID_PARAMS

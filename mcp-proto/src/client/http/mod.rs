@@ -287,6 +287,43 @@ impl HttpLink {
         }
     }
 
+    /// Remembers what a listed tool means for its calls: whether it may be
+    /// retried, and (2026-07-28) its `x-mcp-header` parameters; `Err` says
+    /// why its annotations are invalid (the tool must not be used).
+    fn learn_tool(&mut self, tool: &Value, modern: bool) -> Result<(), String> {
+        let name = tool.get("name").and_then(Value::as_str).unwrap_or("");
+        let hint = tool
+            .get("annotations")
+            .and_then(|a| a.get("idempotentHint"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        if hint {
+            self.idempotent_tools.insert(name.to_owned());
+        } else {
+            self.idempotent_tools.remove(name);
+        }
+        if !modern {
+            return Ok(());
+        }
+        let schema = tool.get("inputSchema").unwrap_or(&Value::Null);
+        match headers::param_headers(schema) {
+            Ok(h) => {
+                self.rejected_tools.remove(name);
+                if h.is_empty() {
+                    self.tool_headers.remove(name);
+                } else {
+                    self.tool_headers.insert(name.to_owned(), h);
+                }
+                Ok(())
+            }
+            Err(reason) => {
+                self.tool_headers.remove(name);
+                self.rejected_tools.insert(name.to_owned(), reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
     /// The session id as a header, when there is one.
     fn session_header(&self) -> Option<(String, String)> {
         self.session
@@ -877,7 +914,7 @@ impl Client {
                     )),
                 );
             }
-            Some(Wire::Initialize) | None => self.fail_wire(
+            Some(Wire::Initialize) | Some(Wire::HeaderRefresh { .. }) | None => self.fail_wire(
                 wire,
                 RequestError::Http(HttpError::StreamEnded { resumable: false }),
             ),
@@ -955,6 +992,7 @@ impl Client {
                 }
                 self.finish(call, Err(RequestError::Http(error)));
             }
+            Some(Wire::HeaderRefresh { .. }) => self.fail_wire(wire, RequestError::Http(error)),
             None => {}
         }
     }
@@ -985,6 +1023,9 @@ impl Client {
                     }
                 }
                 self.finish(call, Err(RequestError::Http(HttpError::Failed(f))));
+            }
+            Some(Wire::HeaderRefresh { .. }) => {
+                self.fail_wire(wire, RequestError::Http(HttpError::Failed(f)))
             }
             None => {}
         }
@@ -1457,6 +1498,7 @@ impl Client {
                     .unwrap_or_default();
                 self.finish(call, Err(err(method)));
             }
+            Wire::HeaderRefresh { call, .. } => self.finish(call, Err(err("tools/list".into()))),
             Wire::Listen => self.on_listen_failed(wire, err("subscriptions/listen".into())),
             Wire::Probe | Wire::Initialize => {
                 let method = if kind == Wire::Probe {
@@ -1478,6 +1520,81 @@ impl Client {
 
     // ----- tools/list over modern HTTP --------------------------------------
 
+    /// Fetches a page of `tools/list` for `call`, refused with
+    /// `HeaderMismatch`: the call is in flight as that request (a timeout
+    /// or a cancel ends it as usual) until its tool is found.
+    pub(super) fn refresh_tool_headers(&mut self, call: CallId, cursor: Option<String>, page: u32) {
+        let Some(version) = self.version else {
+            return;
+        };
+        let wire = self.alloc_wire();
+        let mut params = crate::model::JsonObject::new();
+        if let Some(c) = cursor {
+            params.insert("cursor".into(), Value::String(c));
+        }
+        self.wire.insert(wire, Wire::HeaderRefresh { call, page });
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.state = CallState::InFlight(wire);
+        }
+        self.write_internal_request(wire, "tools/list", &params, version);
+    }
+
+    /// A page of the refresh: the tool's annotations are learned again and
+    /// the call retried once, or the next page fetched; a tool that is gone,
+    /// or a list that fails, ends the call with the original error.
+    pub(super) fn on_header_refresh(
+        &mut self,
+        call: CallId,
+        page: u32,
+        wire: i64,
+        answer: Result<RawJson, ErrorObject>,
+    ) {
+        let modern = self.modern();
+        let max_pages = self.cfg.max_pages;
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        if c.state != CallState::InFlight(wire) {
+            return;
+        }
+        let tool = c
+            .params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let original = c.header_mismatch.clone();
+        let listed: Option<crate::model::JsonObject> = answer.ok().and_then(|r| r.decode().ok());
+        let found = listed.as_ref().and_then(|l| {
+            l.get("tools")?
+                .as_array()?
+                .iter()
+                .find(|t| t.get("name").and_then(Value::as_str) == Some(tool.as_str()))
+        });
+        if let (Some(t), Some(link)) = (found, self.http.as_mut()) {
+            let _ = link.learn_tool(t, modern);
+            match self.http_rejected_tool("tools/call", &self.calls[&call].params) {
+                Some(e) => self.finish(call, Err(e)),
+                None => self.send_call(call),
+            }
+            return;
+        }
+        let next = listed
+            .as_ref()
+            .and_then(|l| l.get("nextCursor"))
+            .and_then(Value::as_str);
+        match next {
+            Some(cursor) if page < max_pages => {
+                self.refresh_tool_headers(call, Some(cursor.to_owned()), page + 1)
+            }
+            _ => {
+                let err = original
+                    .unwrap_or_else(|| ErrorObject::new(codes::HEADER_MISMATCH, "header mismatch"));
+                self.finish(call, Err(RequestError::Server(err)));
+            }
+        }
+    }
+
     /// Applies the `x-mcp-header` rules to a `tools/list` reply: tools with
     /// invalid annotations are dropped (and reported), the others' headers
     /// remembered for their calls.
@@ -1494,38 +1611,12 @@ impl Client {
             return;
         };
         let mut rejected = Vec::new();
-        tools.retain(|tool| {
-            let name = tool.get("name").and_then(Value::as_str).unwrap_or("");
-            let hint = tool
-                .get("annotations")
-                .and_then(|a| a.get("idempotentHint"))
-                .and_then(Value::as_bool)
-                == Some(true);
-            if hint {
-                link.idempotent_tools.insert(name.to_owned());
-            } else {
-                link.idempotent_tools.remove(name);
-            }
-            if !modern {
-                return true;
-            }
-            let schema = tool.get("inputSchema").unwrap_or(&Value::Null);
-            match headers::param_headers(schema) {
-                Ok(h) => {
-                    link.rejected_tools.remove(name);
-                    if h.is_empty() {
-                        link.tool_headers.remove(name);
-                    } else {
-                        link.tool_headers.insert(name.to_owned(), h);
-                    }
-                    true
-                }
-                Err(reason) => {
-                    link.tool_headers.remove(name);
-                    link.rejected_tools.insert(name.to_owned(), reason.clone());
-                    rejected.push((name.to_owned(), reason));
-                    false
-                }
+        tools.retain(|tool| match link.learn_tool(tool, modern) {
+            Ok(()) => true,
+            Err(reason) => {
+                let name = tool.get("name").and_then(Value::as_str).unwrap_or("");
+                rejected.push((name.to_owned(), reason));
+                false
             }
         });
         if rejected.is_empty() {
