@@ -1,10 +1,14 @@
 //! Shared helpers for the workspace's integration tests (`tests/tests/*.rs`):
-//! where the pinned real servers are, and whether a process is really gone.
+//! where the pinned real servers are, how to run one over HTTP, and whether
+//! a process is really gone.
 
 use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mcp_blocking::ServerCommand;
@@ -49,6 +53,259 @@ pub fn node() -> PathBuf {
 pub fn everything() -> ServerCommand {
     let entry = js_deps().join("@modelcontextprotocol/server-everything/dist/index.js");
     ServerCommand::new(node()).arg(entry).arg("stdio")
+}
+
+/// Which HTTP transport [`EverythingHttp`] serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMode {
+    /// Streamable HTTP (2025-03-26 .. 2025-11-25), endpoint `/mcp`.
+    Streamable,
+    /// The 2024-11-05 HTTP+SSE transport: `GET /sse` for the event stream,
+    /// which names `/message?sessionId=..` for the POSTs.
+    Sse,
+}
+
+impl HttpMode {
+    /// The argument `server-everything` takes for it.
+    fn arg(self) -> &'static str {
+        match self {
+            HttpMode::Streamable => "streamableHttp",
+            HttpMode::Sse => "sse",
+        }
+    }
+
+    /// The endpoint a client connects to.
+    fn path(self) -> &'static str {
+        match self {
+            HttpMode::Streamable => "/mcp",
+            HttpMode::Sse => "/sse",
+        }
+    }
+}
+
+/// How long [`EverythingHttp::start`] waits for the server to listen.
+const HTTP_START_LIMIT: Duration = Duration::from_secs(20);
+
+/// What the server wrote (stdout and stderr, line by line), to wait on.
+#[derive(Default)]
+struct Output {
+    lines: Mutex<Vec<String>>,
+    changed: Condvar,
+}
+
+impl Output {
+    fn push(&self, line: String) {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(line);
+        self.changed.notify_all();
+    }
+
+    fn wait(&self, limit: Duration, mut done: impl FnMut(&[String]) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if done(&lines) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            lines = self
+                .changed
+                .wait_timeout(lines, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+/// `@modelcontextprotocol/server-everything` over HTTP on `127.0.0.1`, run
+/// by the pinned Node with the loopback-only preload (without it the server
+/// listens on every interface). It runs in a process group of its own,
+/// which is killed when this is dropped; its stdout and stderr are kept,
+/// line by line (see [`EverythingHttp::output`]).
+pub struct EverythingHttp {
+    child: Child,
+    port: u16,
+    mode: HttpMode,
+    output: Arc<Output>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl EverythingHttp {
+    /// Starts the server on a free port and waits (at most 20 s) until it
+    /// says it listens and the port accepts connections. A port taken
+    /// meanwhile by someone else is retried with another.
+    ///
+    /// # Panics
+    ///
+    /// If the server cannot be started or does not listen in time.
+    pub fn start(mode: HttpMode) -> EverythingHttp {
+        let mut failures = Vec::new();
+        for _ in 0..5 {
+            match EverythingHttp::try_start(mode) {
+                Ok(server) => return server,
+                Err(why) => failures.push(why),
+            }
+        }
+        panic!("server-everything ({mode:?}) did not start: {failures:#?}");
+    }
+
+    fn try_start(mode: HttpMode) -> Result<EverythingHttp, String> {
+        // A port the OS just found free; someone may take it before the
+        // server binds it, in which case the server exits and we retry.
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let entry = js_deps().join("@modelcontextprotocol/server-everything/dist/index.js");
+        let preload = workspace().join("tests/js/loopback-only.cjs");
+        let mut command = Command::new(node());
+        command
+            .arg("-r")
+            .arg(preload)
+            .arg(entry)
+            .arg(mode.arg())
+            .env("PORT", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", node().display()))?;
+        let output = Arc::new(Output::default());
+        let mut readers = Vec::new();
+        let pipes: [Option<Box<dyn Read + Send>>; 2] = [
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ];
+        for pipe in pipes.into_iter().flatten() {
+            let output = output.clone();
+            readers.push(std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    match line {
+                        Ok(l) => output.push(l),
+                        Err(_) => break,
+                    }
+                }
+            }));
+        }
+        let mut server = EverythingHttp {
+            child,
+            port,
+            mode,
+            output,
+            readers,
+        };
+        // Both transports log the port once they listen (and exit if it is
+        // taken): wait for either.
+        let listening = format!("on port {port}");
+        let said = server.output.wait(HTTP_START_LIMIT, |lines| {
+            lines.iter().any(|l| l.contains(&listening))
+        });
+        let exited = server.child.try_wait().ok().flatten();
+        if !said || exited.is_some() {
+            return Err(format!(
+                "port {port}: {}; output: {:#?}",
+                exited.map_or("no sign of listening".to_owned(), |s| s.to_string()),
+                server.output()
+            ));
+        }
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let accepting = eventually(HTTP_START_LIMIT, || {
+            TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
+        });
+        if !accepting {
+            return Err(format!("port {port} does not accept connections"));
+        }
+        Ok(server)
+    }
+
+    /// The URL a client connects to: `http://127.0.0.1:PORT/mcp` for
+    /// Streamable HTTP, `http://127.0.0.1:PORT/sse` for HTTP+SSE.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, self.mode.path())
+    }
+
+    /// The port it listens on (127.0.0.1 only).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id (also its process group's).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything the server wrote so far (stdout and stderr), line by line.
+    pub fn output(&self) -> Vec<String> {
+        self.output
+            .lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits at most `limit` until a line the server wrote satisfies
+    /// `pred`; returns whether one did.
+    pub fn wait_for_output(&self, limit: Duration, pred: impl Fn(&str) -> bool) -> bool {
+        self.wait_for_lines(limit, |lines| lines.iter().any(|l| pred(l)))
+    }
+
+    /// Waits at most `limit` until everything the server wrote so far
+    /// satisfies `pred`; returns whether it did. (`pred` must not call
+    /// back into this server.)
+    pub fn wait_for_lines(&self, limit: Duration, pred: impl FnMut(&[String]) -> bool) -> bool {
+        self.output.wait(limit, pred)
+    }
+}
+
+impl Drop for EverythingHttp {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            use rustix::process::{kill_process_group, Pid, Signal};
+            if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+                let _ = kill_process_group(pid, Signal::KILL);
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The pipes close with the process group; a reader still blocked
+        // after that is left alone rather than waited on.
+        for r in self.readers.drain(..) {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while !r.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if r.is_finished() {
+                let _ = r.join();
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for EverythingHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EverythingHttp")
+            .field("pid", &self.child.id())
+            .field("url", &self.url())
+            .finish()
+    }
 }
 
 /// Whether process `pid` is gone (no longer running and reaped: a zombie
