@@ -409,7 +409,9 @@ impl Inner {
         self.status.with(|s| Closed {
             exit: s.exit.clone(),
             stderr: self.stderr.tail(STDERR_TAIL_LINES),
-            threads_left,
+            // HTTP exchanges are aborted on close; one still running did
+            // not end within the driver's wait.
+            threads_left: threads_left + s.http_threads_left,
         })
     }
 }
@@ -484,6 +486,12 @@ impl Client {
     /// What the server said when it became ready.
     pub fn ready(&self) -> Option<Ready> {
         self.inner.status.with(|s| s.ready.clone())
+    }
+
+    /// Over HTTP, once ready: Streamable HTTP, or the 2024-11-05 HTTP+SSE
+    /// transport the client fell back to. `None` for stdio and streams.
+    pub fn http_transport(&self) -> Option<mcp_proto::HttpTransport> {
+        self.inner.status.with(|s| s.http_transport)
     }
 
     /// The server's era.

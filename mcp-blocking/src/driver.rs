@@ -96,6 +96,8 @@ pub(crate) enum Dispatch {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) ready: Option<Ready>,
+    /// Over HTTP, the transport the server turned out to speak.
+    pub(crate) http_transport: Option<mcp_proto::HttpTransport>,
     pub(crate) closed: Option<CloseReason>,
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) finished: bool,
@@ -459,7 +461,13 @@ impl Driver {
 
     fn on_event(&mut self, event: Event) {
         match event {
-            Event::Ready(r) => self.status.update(|s| s.ready = Some(*r)),
+            Event::Ready(r) => {
+                let transport = self.core.http_transport();
+                self.status.update(|s| {
+                    s.ready = Some(*r);
+                    s.http_transport = transport;
+                })
+            }
             Event::Response { call, result } => {
                 if let Some(w) = self.calls.remove(&call) {
                     self.tickets.remove(&w.ticket);

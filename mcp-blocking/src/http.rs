@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -79,9 +79,17 @@ pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, crate::Error> {
     Ok(out)
 }
 
+/// An exchange's thread is still running it.
+const RUNNING: u8 = 0;
+/// The exchange was aborted: its agent is shut down and never reused.
+const ABORTED: u8 = 1;
+/// The exchange's thread is done with the agent (and may have pooled it).
+const FINISHED: u8 = 2;
+
 struct Running {
     agent: ureq::Agent,
-    aborted: Arc<AtomicBool>,
+    /// `RUNNING`, then `ABORTED` or `FINISHED`, whichever comes first.
+    state: Arc<AtomicU8>,
 }
 
 /// The exchanges in flight and the agents to run them.
@@ -132,13 +140,13 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner)
             .pop()
             .unwrap_or_else(|| self.config.new_agent());
-        let aborted = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(AtomicU8::new(RUNNING));
         let id = req.id;
         self.running.insert(
             id,
             Running {
                 agent: agent.clone(),
-                aborted: aborted.clone(),
+                state: state.clone(),
             },
         );
         let tx = self.tx.clone();
@@ -146,8 +154,14 @@ impl Engine {
         let spawned = std::thread::Builder::new()
             .name("mcp-http".into())
             .spawn(move || {
-                let clean = perform(&agent, req, &tx, &aborted);
-                if clean && !aborted.load(Ordering::SeqCst) {
+                let clean = perform(&agent, req, &tx, &state);
+                // Either this thread finishes first and may pool the agent,
+                // or the abort came first and the agent is shut down: never
+                // both, so no shut-down agent ends up in the pool.
+                let finished = state
+                    .compare_exchange(RUNNING, FINISHED, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok();
+                if clean && finished {
                     let mut idle = idle.lock().unwrap_or_else(PoisonError::into_inner);
                     if idle.len() < IDLE_AGENTS {
                         idle.push(agent);
@@ -172,8 +186,15 @@ impl Engine {
     /// nothing more is reported for it.
     pub(crate) fn abort(&mut self, id: ExchangeId) {
         if let Some(r) = self.running.remove(&id) {
-            r.aborted.store(true, Ordering::SeqCst);
-            r.agent.shutdown();
+            let first = r
+                .state
+                .compare_exchange(RUNNING, ABORTED, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok();
+            // A thread that already finished left its connection idle (and
+            // its agent maybe pooled): nothing to interrupt.
+            if first {
+                r.agent.shutdown();
+            }
         }
     }
 
@@ -225,10 +246,11 @@ impl Engine {
 
 /// Runs one exchange, reporting as it goes. Returns whether the connection
 /// ended cleanly (so the agent may be reused).
-fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, aborted: &AtomicBool) -> bool {
+fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, state: &AtomicU8) -> bool {
     let id = req.id;
+    let aborted = || state.load(Ordering::SeqCst) == ABORTED;
     let send = |m: HttpMsg| {
-        if !aborted.load(Ordering::SeqCst) {
+        if !aborted() {
             let _ = tx.send(Msg::Http(id, m));
         }
     };
@@ -273,7 +295,7 @@ fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, aborted: &At
     let mut body = response.into_body().into_reader();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
-        if aborted.load(Ordering::SeqCst) {
+        if aborted() {
             return false;
         }
         match body.read(&mut buf) {
@@ -299,6 +321,9 @@ fn failure(e: &ureq::Error) -> HttpFailure {
     use ureq::Error as E;
     let kind = match e {
         E::HostNotFound | E::ConnectionFailed => HttpFailureKind::Connect,
+        // rustls reports a failed handshake (an untrusted certificate, say)
+        // through the stream, as an io::Error wrapping its own error.
+        E::Io(io) if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => HttpFailureKind::Tls,
         E::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused
             | std::io::ErrorKind::AddrNotAvailable

@@ -25,6 +25,11 @@
 //!   SIGTERM, wait, SIGKILL, to the whole group, so the grandchildren of
 //!   `npx`/`uvx` launchers go too) and reaped, on [`Client::close`] or when
 //!   the last handle drops;
+//! - HTTP ([`Client::connect_http`], [`Builder::connect_http`]): every
+//!   exchange the core asks for runs on a thread of its own over `ureq`
+//!   (HTTP/1.1, keep-alive connections reused, no redirects followed, TLS by
+//!   rustls verified against the Mozilla roots or the roots given in
+//!   [`HttpSettings`]); aborting an exchange closes its connection;
 //! - threads: a driver that owns the core and alone reads the clock, a
 //!   writer, a reader per output pipe, a waiter for the process, and a
 //!   dispatcher for notification callbacks; input requests are answered on

@@ -178,6 +178,12 @@ pub trait NotificationHandler: Send + Sync {
     fn wire(&self, record: &WireRecord) {
         let _ = record;
     }
+
+    /// The server forgot the HTTP session and a new one was started
+    /// (2025-03-26 .. 2025-11-25 Streamable HTTP). Server-side state tied to
+    /// the old session is gone: subscriptions and the log level, if the
+    /// application set them, must be set again.
+    fn session_expired(&self) {}
 }
 
 /// A [`NotificationHandler`] that ignores everything.
@@ -204,6 +210,7 @@ pub fn dispatch(handler: &dyn NotificationHandler, event: &Event) -> bool {
         Event::Progress { call, progress } => handler.progress(*call, progress),
         Event::Violation(v) => handler.violation(v),
         Event::Wire(w) => handler.wire(w),
+        Event::SessionExpired => handler.session_expired(),
         _ => return false,
     }
     true

@@ -65,7 +65,11 @@ pub struct SseParser {
     data: Vec<u8>,
     has_data: bool,
     event: Option<String>,
+    /// The last event ID buffer: the latest `id` field, dispatched or not.
     last_id: Option<String>,
+    /// The last event ID string: the buffer as it was when the latest event
+    /// was dispatched (what a reconnection sends as `Last-Event-ID`).
+    dispatched_id: Option<String>,
     retry: Option<u64>,
     /// Skipping the rest of an over-long event.
     skipping: bool,
@@ -90,6 +94,7 @@ impl SseParser {
             has_data: false,
             event: None,
             last_id: None,
+            dispatched_id: None,
             retry: None,
             skipping: false,
             event_len: 0,
@@ -102,6 +107,7 @@ impl SseParser {
     /// id it resumed from until the server sends a new one).
     pub fn resuming(max_event: usize, last_id: Option<String>) -> SseParser {
         SseParser {
+            dispatched_id: last_id.clone(),
             last_id,
             ..SseParser::new(max_event)
         }
@@ -164,6 +170,8 @@ impl SseParser {
         self.data.clear();
         self.has_data = false;
         self.event = None;
+        // The id of an event that was never dispatched was never received.
+        self.last_id = self.dispatched_id.clone();
         self.skipping = false;
         self.event_len = 0;
         self.mid_line = false;
@@ -176,7 +184,7 @@ impl SseParser {
 
     /// The last event id seen (what `Last-Event-ID` carries on reconnection).
     pub fn last_event_id(&self) -> Option<&str> {
-        self.last_id.as_deref()
+        self.dispatched_id.as_deref()
     }
 
     /// The reconnection time the server asked for with `retry:`, in ms.
@@ -311,6 +319,9 @@ impl SseParser {
     }
 
     fn dispatch(&mut self) {
+        // The standard sets the last event ID string first, even for an
+        // event without data.
+        self.dispatched_id = self.last_id.clone();
         let event = self.event.take();
         let len = std::mem::take(&mut self.event_len);
         if std::mem::take(&mut self.skipping) {
@@ -496,6 +507,20 @@ data: ok
             16,
         );
         assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn the_last_event_id_is_that_of_the_last_dispatched_event() {
+        let mut p = SseParser::new(64);
+        p.push(b"id: 1\ndata: a\n\nid: 2\ndata: b");
+        assert_eq!(p.next_event().unwrap().unwrap().id.as_deref(), Some("1"));
+        // Event 2 has not been dispatched: it was not received.
+        assert_eq!(p.last_event_id(), Some("1"));
+        p.finish();
+        assert_eq!(p.last_event_id(), Some("1"));
+        // An event without data (a priming event) still sets it.
+        p.push(b"id: 3\ndata:\n\n");
+        assert_eq!(p.last_event_id(), Some("3"));
     }
 
     #[test]

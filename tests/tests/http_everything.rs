@@ -16,7 +16,7 @@ use mcp_blocking::mcp_proto::model::{
     CallToolRequestParams, CallToolResult, ContentBlock, CreateMessageResult, ElicitRequestParams,
     ElicitResult, LoggingLevel, PrimitiveSchemaDefinition, PromptReference, ResourceContents, Root,
 };
-use mcp_blocking::mcp_proto::{Call, Era, ProtocolVersion, Violation};
+use mcp_blocking::mcp_proto::{Call, Era, HttpTransport, ProtocolVersion, Violation};
 use mcp_blocking::prelude::*;
 use mcp_tests::{group_gone, EverythingHttp, HttpMode};
 use serde_json::json;
@@ -185,6 +185,7 @@ fn every_feature_of_server_everything_over_streamable_http() {
     // Handshake: a legacy server with a session, found after the probe.
     assert_eq!(client.era(), Some(Era::Legacy));
     assert_eq!(client.version(), Some(ProtocolVersion::V2025_11_25));
+    assert_eq!(client.http_transport(), Some(HttpTransport::Streamable));
     assert_eq!(client.server_info().unwrap().name, "mcp-servers/everything");
     let caps = client.capabilities().unwrap();
     assert!(
@@ -469,6 +470,7 @@ fn the_2024_http_sse_transport_is_found_and_works() {
     // server (TypeScript SDK 1.32) accepts the client's newest legacy one.
     assert_eq!(client.era(), Some(Era::Legacy));
     assert_eq!(client.version(), Some(ProtocolVersion::V2025_11_25));
+    assert_eq!(client.http_transport(), Some(HttpTransport::LegacySse));
     assert_eq!(client.server_info().unwrap().name, "mcp-servers/everything");
     let output = server.output();
     let sessions: Vec<&str> = output

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use mcp_blocking::http::{certificates_from_pem, HttpSettings};
 use mcp_blocking::mcp_proto::http::{HttpError, HttpFailureKind, RetryPolicy};
 use mcp_blocking::mcp_proto::model::{CallToolResult, ContentBlock};
-use mcp_blocking::mcp_proto::{Era, HandshakeError, ProtocolVersion};
+use mcp_blocking::mcp_proto::{Era, HandshakeError, HttpTransport, ProtocolVersion};
 use mcp_blocking::prelude::*;
 use mcp_tests::eventually;
 use mcp_tests::httpd::{Reply, Request, TestServer};
@@ -736,7 +736,6 @@ fn a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id() {
 }
 
 #[test]
-#[ignore = "bug: see report"]
 fn a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event() {
     // No priming event: the first event carries the answer and its id, and
     // the stream breaks inside it. The client never received event e1, so
@@ -823,13 +822,34 @@ fn a_modern_stream_cut_mid_event_is_reissued_as_a_new_request() {
 
 // ----- sessions ---------------------------------------------------------------
 
+/// Counts the session expiries the application is told about.
+struct SessionWatch(Arc<AtomicUsize>);
+
+impl NotificationHandler for SessionWatch {
+    fn session_expired(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 fn session_expiry(gone: GoneSession) {
     let setup = Setup {
         gone,
         ..Setup::new(Kind::Legacy)
     };
     let mcp = Mcp::launch(setup, |_| None);
-    let client = connect(&mcp, quick_retries(4));
+    let expiries = Arc::new(AtomicUsize::new(0));
+    let client = within("connect_http", {
+        let opts = options(&mcp, quick_retries(4));
+        let expiries = expiries.clone();
+        move || {
+            Client::builder()
+                .config(config())
+                .notification_handler(SessionWatch(expiries))
+                .connect_http(opts)
+        }
+    })
+    .unwrap();
+    assert_eq!(client.http_transport(), Some(HttpTransport::Streamable));
     assert_eq!(client.server_info().unwrap().version, "s-1");
     client.list_tools().unwrap();
     assert_eq!(mcp.posts("tools/list")[0].session.as_deref(), Some("s-1"));
@@ -839,9 +859,11 @@ fn session_expiry(gone: GoneSession) {
     let tools = client.fresh().list_tools().unwrap().tools;
     assert_eq!(tools.len(), 4);
 
-    // The refused request, a new session, the request again in it. (The
-    // client does not wait for `notifications/initialized` to be accepted
-    // before it sends requests, so those two may arrive in either order.)
+    // The application is told, through its notification handler.
+    assert!(eventually(Duration::from_secs(5), || expiries
+        .load(Ordering::SeqCst)
+        == 1));
+    // The refused request, a new session, the request again in it.
     let log = mcp.log();
     let requests: Vec<(&str, Option<&str>)> = log
         .iter()
@@ -887,7 +909,6 @@ fn an_expired_session_is_replaced_and_the_request_sent_again() {
 }
 
 #[test]
-#[ignore = "bug: see report"]
 fn an_expired_session_reported_as_the_typescript_sdk_does_is_replaced_too() {
     // 404 with {"jsonrpc":"2.0","error":{"code":-32001,"message":"Session
     // not found"},"id":null}: still a 404 to a request with a session id,
@@ -896,7 +917,6 @@ fn an_expired_session_reported_as_the_typescript_sdk_does_is_replaced_too() {
 }
 
 #[test]
-#[ignore = "bug: see report"]
 fn closing_right_after_a_streamed_answer_ends_the_session_every_time() {
     // A race: the answer arrives on an SSE stream that the server ends
     // right after it, and the application closes at once. Whichever of the
@@ -935,7 +955,6 @@ fn closing_right_after_a_streamed_answer_ends_the_session_every_time() {
 }
 
 #[test]
-#[ignore = "bug: see report"]
 fn requests_wait_until_the_server_has_accepted_initialized() {
     // Each POST has a connection (and a server thread) of its own, so the
     // server handles them in whatever order they reach it. A request sent
@@ -1136,7 +1155,6 @@ fn an_untrusted_certificate_is_refused() {
 }
 
 #[test]
-#[ignore = "bug: see report"]
 fn an_untrusted_certificate_is_reported_as_a_tls_failure() {
     for kind in BOTH {
         let (_mcp, err) = untrusted(kind);

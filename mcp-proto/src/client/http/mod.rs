@@ -730,6 +730,8 @@ impl Client {
     }
 
     fn on_http_end(&mut self, id: ExchangeId, failure: Option<HttpFailure>) {
+        let in_session = self.session_id().is_some()
+            && self.http_transport() == Some(super::HttpTransport::Streamable);
         let Some(link) = self.http.as_mut() else {
             return;
         };
@@ -743,8 +745,15 @@ impl Client {
         let mut too_large = None;
         match std::mem::replace(&mut ex.body, Body::Ignore) {
             Body::Json { buf, over } => {
+                // A 404 to a POST in a session says the session is gone,
+                // whatever its body holds (the TypeScript SDK adds an id-less
+                // JSON-RPC error): not an answer to the request.
+                let session_gone =
+                    in_session && ex.status == Some(404) && matches!(ex.purpose, Purpose::Post(_));
                 if over > 0 {
                     too_large = Some(over);
+                } else if session_gone {
+                    text = String::from_utf8_lossy(&buf[..buf.len().min(ERROR_BODY)]).into_owned();
                 } else if failure.is_none() && !buf.iter().all(u8::is_ascii_whitespace) {
                     let is_json = buf
                         .iter()
