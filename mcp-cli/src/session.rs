@@ -186,6 +186,8 @@ pub(crate) fn connect(
     result.map_err(|e| match e {
         // The error names the URL itself.
         mcp_blocking::Error::Connect { .. } => Failure::Connect(e.to_string()),
+        // A URL or header that cannot be used is the command line's fault.
+        mcp_blocking::Error::Config(_) => Failure::Usage(format!("{}: {e}", server.describe())),
         e => Failure::Connect(format!("{}: {e}", server.describe())),
     })
 }

@@ -308,3 +308,65 @@ fn usage_and_connection_errors_have_their_exit_codes() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no answer within"), "{}", r.stderr);
 }
+
+/// `--url` and `url` config entries, against the real server-everything
+/// over Streamable HTTP and over the 2024-11-05 HTTP+SSE transport.
+#[test]
+fn targets_over_http() {
+    use mcp_tests::{EverythingHttp, HttpMode};
+    let server = EverythingHttp::start(HttpMode::Streamable);
+    let url = server.url();
+    let r = mcp(
+        &["--url", &url, "--header", "X-Trace: cli-test", "info"],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("mcp-servers/everything"), "{}", r.stdout);
+    assert!(r.stdout.contains("2025-11-25"), "{}", r.stdout);
+    let r = mcp(
+        &["--url", &url, "tools", "call", "echo", "message=over http"],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Echo: over http"), "{}", r.stdout);
+
+    let dir = std::env::temp_dir().join(format!("mcp-cli-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("servers.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"mcpServers": {{"remote": {{"url": "{url}", "headers": {{"X-Trace": "cli"}}}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let r = mcp(
+        &["--config", cfg, "--server", "remote", "tools", "list"],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("echo"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+
+    let sse = EverythingHttp::start(HttpMode::Sse);
+    let r = mcp(
+        &[
+            "--url",
+            &sse.url(),
+            "tools",
+            "call",
+            "echo",
+            "message=old transport",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Echo: old transport"), "{}", r.stdout);
+
+    let r = mcp(&["--url", "ftp://example.com/mcp", "info"], "");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = mcp(&["--url", &url, "--header", "no-colon", "info"], "");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("NAME:VALUE"), "{}", r.stderr);
+}
