@@ -216,6 +216,19 @@ fn modern_ready(cfg: Config) -> Rig {
     rig
 }
 
+/// Answers the pending `initialize` as a 2025-11-25 server, with `headers`.
+fn answer_initialize(rig: &mut Rig, headers: &[(&str, &str)]) {
+    let init = rig.take();
+    assert_eq!(method_of(&init), "initialize");
+    let id = id_of(&init);
+    rig.json(
+        init.id,
+        200,
+        &result(&id, initialize_result("2025-11-25")),
+        headers,
+    );
+}
+
 /// A legacy Streamable HTTP server with sessions: the probe refused, then
 /// `initialize` answered with a session id; the standalone GET is taken
 /// and left open.
@@ -936,16 +949,8 @@ fn a_standalone_stream_reconnects_with_its_last_event_id() {
 fn a_session_opens_in_order_initialized_then_the_stream_then_requests() {
     let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
     let early = rig.list_tools();
-    let init = rig.take();
-    assert_eq!(method_of(&init), "initialize");
-    rig.none_pending();
-    let id = id_of(&init);
-    rig.json(
-        init.id,
-        200,
-        &result(&id, initialize_result("2025-11-25")),
-        &[("Mcp-Session-Id", "sess-1")],
-    );
+    assert_eq!(rig.pending.len(), 1, "initialize alone");
+    answer_initialize(&mut rig, &[("Mcp-Session-Id", "sess-1")]);
     let late = rig.call_tool("echo", json!({}));
     let initialized = rig.take();
     assert_eq!(method_of(&initialized), "notifications/initialized");
@@ -975,14 +980,7 @@ fn a_session_opens_in_order_initialized_then_the_stream_then_requests() {
 #[test]
 fn a_silent_opening_exchange_holds_requests_two_seconds_at_most() {
     let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
-    let init = rig.take();
-    let id = id_of(&init);
-    rig.json(
-        init.id,
-        200,
-        &result(&id, initialize_result("2025-11-25")),
-        &[],
-    );
+    answer_initialize(&mut rig, &[]);
     rig.list_tools();
     let initialized = rig.take();
     assert_eq!(method_of(&initialized), "notifications/initialized");
@@ -1002,14 +1000,7 @@ fn a_silent_opening_exchange_holds_requests_two_seconds_at_most() {
 #[test]
 fn closing_while_initialized_is_unanswered_drops_what_waited() {
     let mut rig = Rig::new(Config::default().with_era(EraPreference::Legacy));
-    let init = rig.take();
-    let id = id_of(&init);
-    rig.json(
-        init.id,
-        200,
-        &result(&id, initialize_result("2025-11-25")),
-        &[],
-    );
+    answer_initialize(&mut rig, &[]);
     let call = rig.call_tool("echo", json!({}));
     let initialized = rig.take();
     rig.none_pending();

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use mcp_blocking::ServerCommand;
 
+pub mod everything_walk;
 pub mod httpd;
 
 /// The workspace root.

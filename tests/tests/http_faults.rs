@@ -285,15 +285,18 @@ fn modern_post(seen: &Seen) -> Reply {
         }),
         "tools/list" => tools(),
         "tools/call" => tool_result(seen),
-        _ => {
-            return Reply::json(
-                200,
-                &json!({"jsonrpc": "2.0", "id": seen.id,
-                        "error": {"code": -32601, "message": format!("no method {rpc}")}}),
-            )
-        }
+        _ => return no_method(seen, rpc),
     };
     Reply::json(200, &rpc_result(&seen.id, result))
+}
+
+/// The JSON-RPC answer to a method the scripted servers do not have.
+fn no_method(seen: &Seen, rpc: &str) -> Reply {
+    Reply::json(
+        200,
+        &json!({"jsonrpc": "2.0", "id": seen.id,
+                "error": {"code": -32601, "message": format!("no method {rpc}")}}),
+    )
 }
 
 fn legacy_post(gone: GoneSession, state: &Mutex<State>, seen: &Seen) -> Reply {
@@ -339,13 +342,7 @@ fn legacy_post(gone: GoneSession, state: &Mutex<State>, seen: &Seen) -> Reply {
         "ping" => json!({}),
         "tools/list" => tools(),
         "tools/call" => tool_result(seen),
-        _ => {
-            return Reply::json(
-                200,
-                &json!({"jsonrpc": "2.0", "id": seen.id,
-                        "error": {"code": -32601, "message": format!("no method {rpc}")}}),
-            )
-        }
+        _ => return no_method(seen, rpc),
     };
     Reply::json(200, &rpc_result(&seen.id, result))
 }

@@ -683,14 +683,7 @@ impl Client {
         let event = match event {
             Ok(e) => e,
             Err(SseError::EventTooLarge { len, limit }) => {
-                self.violation(
-                    ViolationKind::FrameTooLarge,
-                    format!("SSE event of {len} bytes over the {limit}-byte limit; dropped"),
-                );
-                if let Some(w) = wire {
-                    self.fail_wire(w, RequestError::ResponseTooLarge { len, limit });
-                }
-                return;
+                return self.too_large(wire, format!("SSE event of {len} bytes"), len, limit);
             }
         };
         if let Some(last) = &event.id {
@@ -785,14 +778,8 @@ impl Client {
         }
         if let Some(len) = too_large {
             let limit = self.cfg.limits.max_frame_size;
-            self.violation(
-                ViolationKind::FrameTooLarge,
-                format!("HTTP response body of {len}+ bytes over the {limit}-byte limit; dropped"),
-            );
-            if let Some(w) = wire {
-                self.fail_wire(w, RequestError::ResponseTooLarge { len, limit });
-            }
-            return;
+            let what = format!("HTTP response body of {len}+ bytes");
+            return self.too_large(wire, what, len, limit);
         }
         match ex.purpose.clone() {
             Purpose::Post(Posted::Request { wire }) | Purpose::Resume { wire, .. } => {
@@ -892,6 +879,18 @@ impl Client {
                 method,
                 detail,
             });
+        }
+    }
+
+    /// A message over the size limit: reported, and the request it would
+    /// have answered (if known) fails rather than waiting for its timeout.
+    fn too_large(&mut self, wire: Option<i64>, what: String, len: usize, limit: usize) {
+        self.violation(
+            ViolationKind::FrameTooLarge,
+            format!("{what} over the {limit}-byte limit; dropped"),
+        );
+        if let Some(w) = wire {
+            self.fail_wire(w, RequestError::ResponseTooLarge { len, limit });
         }
     }
 
