@@ -4,7 +4,10 @@
 //! ```text
 //! cargo build --release -p mcp-demo --bin mcp-demo-server
 //! cargo run --release -p mcp-blocking --example roundtrips -- target/release/mcp-demo-server
+//! cargo run --release -p mcp-blocking --example roundtrips -- http://127.0.0.1:3001/mcp
 //! ```
+//!
+//! With a URL, the server is reached over HTTP and "spawn" is connecting.
 //!
 //! The tool called is `echo` with `{"text": "hello"}` (the demo server's
 //! argument; servers that name it `message` get both).
@@ -17,21 +20,26 @@ use serde_json::json;
 fn main() -> Result<(), Error> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some((program, args)) = argv.split_first() else {
-        eprintln!("usage: roundtrips SERVER_COMMAND [ARGS...]");
+        eprintln!("usage: roundtrips SERVER_COMMAND [ARGS...] | roundtrips URL");
         std::process::exit(2);
     };
     let cmd = ServerCommand::new(program).args(args);
+    let url = program.starts_with("http://") || program.starts_with("https://");
+    let connect = || match url {
+        true => Client::connect_http(program),
+        false => Client::spawn(&cmd),
+    };
 
     // Spawn to ready, several times: the first run also pays for cold caches.
     let mut spawns = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        let client = Client::spawn(&cmd)?;
+        let client = connect()?;
         spawns.push(t.elapsed());
         client.close();
     }
     spawns.sort();
-    let client = Client::spawn(&cmd)?;
+    let client = connect()?;
     println!(
         "server: {} ({} era, {})",
         client.server_info().map(|i| i.name).unwrap_or_default(),
