@@ -14,10 +14,11 @@ use mcp_proto::{Call, Config, Era, ProtocolVersion, Ready, Reply, UsageError};
 use serde::de::DeserializeOwned;
 
 use crate::driver::{self, Driver, Msg, Status, STDERR_TAIL_LINES};
-use crate::error::{Error, ExitStatus, StderrTail};
 use crate::http::HttpSettings;
-use crate::process::{self, Group, ServerCommand, Shutdown};
+use crate::process::{self, ServerCommand, Shutdown};
 use crate::stderr::{self, Ring, StderrFn};
+use mcp_adapter::group::Group;
+use mcp_adapter::{Error, ExitStatus, StderrTail};
 use mcp_proto::http::HttpOptions;
 
 /// Bytes read from the server at a time.

@@ -29,9 +29,9 @@ use mcp_proto::{
     RequestOptions,
 };
 
-use crate::error::{Error, ExitStatus};
-use crate::process::{Group, Signal};
 use crate::stderr::Ring;
+use mcp_adapter::group::{Group, Signal};
+use mcp_adapter::{Error, ExitStatus};
 
 /// How long to wait, after the server's stdout ends, for its exit status
 /// before failing the pending calls without it.
@@ -178,7 +178,7 @@ pub(crate) struct Driver {
     pub(crate) input: Option<Arc<dyn InputHandler>>,
     pub(crate) notifications: Option<Arc<dyn NotificationHandler>>,
     pub(crate) group: Option<Group>,
-    pub(crate) shutdown: crate::process::Shutdown,
+    pub(crate) shutdown: mcp_adapter::Shutdown,
     calls: HashMap<CallId, Waiting>,
     tickets: HashMap<u64, CallId>,
     pub(crate) eof: bool,
@@ -206,7 +206,7 @@ impl Driver {
         input: Option<Arc<dyn InputHandler>>,
         notifications: Option<Arc<dyn NotificationHandler>>,
         group: Option<Group>,
-        shutdown: crate::process::Shutdown,
+        shutdown: mcp_adapter::Shutdown,
         http: Option<crate::http::Engine>,
     ) -> Driver {
         Driver {
@@ -541,23 +541,9 @@ impl Driver {
     /// Names a failure in the application's terms, with what is known of
     /// the process.
     fn convert(&self, e: RequestError) -> Error {
-        let stderr = || self.stderr.tail(STDERR_TAIL_LINES);
-        match e {
-            RequestError::Server(o) => Error::Server(Box::new(o)),
-            RequestError::Timeout { after } => Error::Timeout { after },
-            RequestError::Cancelled { .. } => Error::Cancelled,
-            RequestError::Closed(CloseReason::PeerClosed { .. }) => Error::ServerExited {
-                status: self.exited.clone().unwrap_or(ExitStatus::Unknown),
-                stderr: stderr(),
-            },
-            RequestError::Closed(CloseReason::Handshake(error)) => Error::Handshake {
-                error: Box::new(error),
-                stderr: stderr(),
-            },
-            RequestError::Closed(reason) => Error::closed(reason),
-            RequestError::Http(e) => Error::Http(Box::new(e)),
-            other => Error::Request(Box::new(other)),
-        }
+        Error::from_request(e, self.exited.clone(), || {
+            self.stderr.tail(STDERR_TAIL_LINES)
+        })
     }
 
     // ----- shutdown ---------------------------------------------------------

@@ -49,14 +49,13 @@
 
 mod client;
 mod driver;
-mod error;
 pub mod http;
 pub mod process;
 mod stderr;
 
 pub use client::{Builder, Canceller, Client, Closed, Duplex, PendingCall};
-pub use error::{Error, ExitStatus, StderrTail};
 pub use http::HttpSettings;
+pub use mcp_adapter::{Error, ExitStatus, StderrTail};
 pub use mcp_proto;
 pub use process::{ServerCommand, Shutdown};
 

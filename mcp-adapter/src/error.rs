@@ -1,4 +1,5 @@
-//! What a blocking call can fail with, worded for the person reading it.
+//! What a call can fail with, worded for the person reading it; the same
+//! for every adapter.
 
 use std::fmt;
 use std::time::Duration;
@@ -141,8 +142,34 @@ impl From<UsageError> for Error {
 }
 
 impl Error {
-    pub(crate) fn closed(reason: CloseReason) -> Error {
+    /// The connection is closed, for `reason`.
+    pub fn closed(reason: CloseReason) -> Error {
         Error::Closed(Box::new(reason))
+    }
+
+    /// How a call ended, in the application's terms, with what is known of
+    /// the server process: how it exited, and the end of its stderr.
+    pub fn from_request(
+        e: RequestError,
+        exit: Option<ExitStatus>,
+        stderr: impl FnOnce() -> StderrTail,
+    ) -> Error {
+        match e {
+            RequestError::Server(o) => Error::Server(Box::new(o)),
+            RequestError::Timeout { after } => Error::Timeout { after },
+            RequestError::Cancelled { .. } => Error::Cancelled,
+            RequestError::Closed(CloseReason::PeerClosed { .. }) => Error::ServerExited {
+                status: exit.unwrap_or(ExitStatus::Unknown),
+                stderr: stderr(),
+            },
+            RequestError::Closed(CloseReason::Handshake(error)) => Error::Handshake {
+                error: Box::new(error),
+                stderr: stderr(),
+            },
+            RequestError::Closed(reason) => Error::closed(reason),
+            RequestError::Http(e) => Error::Http(Box::new(e)),
+            other => Error::Request(Box::new(other)),
+        }
     }
 
     /// The error code, if the server answered with an error.
@@ -166,5 +193,42 @@ impl Error {
                 | Error::Closed(_)
                 | Error::Io(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_errors_are_worded_with_what_is_known_of_the_server() {
+        let tail = || StderrTail(vec!["panic: out of cheese".into()]);
+        let e = Error::from_request(
+            RequestError::Closed(CloseReason::PeerClosed {
+                during_probe: false,
+            }),
+            Some(ExitStatus::Code(3)),
+            tail,
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("exit code 3") && text.contains("out of cheese"),
+            "{text}"
+        );
+        assert!(e.is_fatal());
+        let e = Error::from_request(
+            RequestError::Timeout {
+                after: Duration::from_secs(2),
+            },
+            None,
+            tail,
+        );
+        assert!(matches!(e, Error::Timeout { .. }) && !e.is_fatal());
+        let e = Error::from_request(
+            RequestError::Server(ErrorObject::new(-32602, "bad")),
+            None,
+            tail,
+        );
+        assert_eq!(e.server_error().map(|o| o.code), Some(-32602));
     }
 }

@@ -1,0 +1,19 @@
+//! What every MCP client adapter needs beyond the core, written once: how a
+//! server is started and stopped (plain data), its process group, its
+//! stderr split into lines, and the errors a call ends with, worded for the person reading them.
+//!
+//! `mcp-blocking` and `mcp-smol` differ only in how they do I/O; anything
+//! they would otherwise both write lives here (protocol logic lives in
+//! `mcp-proto`). Application code reaches these types through either
+//! adapter's re-exports.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod command;
+mod error;
+pub mod group;
+pub mod stderr;
+
+pub use command::{ServerCommand, Shutdown};
+pub use error::{Error, ExitStatus, StderrTail};
