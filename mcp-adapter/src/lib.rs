@@ -13,6 +13,7 @@
 mod command;
 mod error;
 pub mod group;
+pub mod lifecycle;
 pub mod stderr;
 
 pub use command::{ServerCommand, Shutdown};

@@ -30,19 +30,9 @@ use mcp_proto::{
 };
 
 use crate::stderr::Ring;
-use mcp_adapter::group::{Group, Signal};
+use mcp_adapter::group::Group;
+use mcp_adapter::lifecycle::Lifecycle;
 use mcp_adapter::{Error, ExitStatus};
-
-/// How long to wait, after the server's stdout ends, for its exit status
-/// before failing the pending calls without it.
-const EXIT_STATUS_WAIT: Duration = Duration::from_secs(1);
-
-/// How long to wait, after the server process exits, for its stdout to end
-/// (a grandchild may hold it open) before treating the server as gone.
-const EOF_AFTER_EXIT_WAIT: Duration = Duration::from_millis(200);
-
-/// How often a shutdown checks whether the process group is empty yet.
-const GROUP_POLL: Duration = Duration::from_millis(20);
 
 /// Lines of stderr put into error reports.
 pub(crate) const STDERR_TAIL_LINES: usize = 20;
@@ -149,24 +139,6 @@ struct Waiting {
     progress: Option<ProgressFn>,
 }
 
-/// Where a shutdown stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    /// Stdin is closed; the server may exit by itself until then.
-    WaitExit(Instant),
-    /// SIGTERM sent to the group; SIGKILL at the deadline.
-    WaitTerm(Instant),
-    /// SIGKILL sent; give up waiting at the deadline.
-    WaitKill(Instant),
-    /// The server exited; its group's stragglers get SIGTERM, then SIGKILL
-    /// at the deadline.
-    Stragglers {
-        kill_at: Instant,
-        killed: bool,
-    },
-    Done,
-}
-
 pub(crate) struct Driver {
     pub(crate) core: mcp_proto::Client,
     pub(crate) rx: Receiver<Msg>,
@@ -177,16 +149,12 @@ pub(crate) struct Driver {
     pub(crate) stderr: Arc<Ring>,
     pub(crate) input: Option<Arc<dyn InputHandler>>,
     pub(crate) notifications: Option<Arc<dyn NotificationHandler>>,
-    pub(crate) group: Option<Group>,
-    pub(crate) shutdown: mcp_adapter::Shutdown,
+    /// Whether there is a server process (`None` for streams and HTTP).
+    has_process: bool,
+    /// The server process's end of file, exit and shutdown.
+    life: Lifecycle,
     calls: HashMap<CallId, Waiting>,
     tickets: HashMap<u64, CallId>,
-    pub(crate) eof: bool,
-    pub(crate) exited: Option<ExitStatus>,
-    /// When to hand the core its end of file (after waiting for the exit
-    /// status, or for stdout to end after an exit).
-    pub(crate) eof_at: Option<Instant>,
-    stop: Option<Stop>,
     /// The HTTP client, for a connection over HTTP.
     http: Option<crate::http::Engine>,
     /// The core said the transport is done (`CloseTransport`).
@@ -219,14 +187,10 @@ impl Driver {
             stderr,
             input,
             notifications,
-            group,
-            shutdown,
+            has_process: group.is_some(),
+            life: Lifecycle::new(group, shutdown),
             calls: HashMap::new(),
             tickets: HashMap::new(),
-            eof: false,
-            exited: None,
-            eof_at: None,
-            stop: None,
             http,
             transport_closed: false,
         }
@@ -238,16 +202,14 @@ impl Driver {
             self.drain();
             // Over HTTP, closing may still be ending the session (DELETE).
             let transport_done = self.http.is_none() || self.transport_closed;
-            if (self.stop == Some(Stop::Done) && transport_done)
-                || (self.core.is_closed()
-                    && self.group.is_none()
-                    && self.stop.is_some()
-                    && transport_done)
+            if (self.life.stopped() || (self.core.is_closed() && !self.has_process))
+                && self.life.stopping()
+                && transport_done
             {
                 break;
             }
             let now = Instant::now();
-            let next = [self.core.poll_timeout(), self.eof_at, self.stop_deadline()]
+            let next = [self.core.poll_timeout(), self.life.deadline(now)]
                 .into_iter()
                 .flatten()
                 .min();
@@ -267,11 +229,10 @@ impl Driver {
             }
             let now = Instant::now();
             self.core.handle_timeout(now);
-            if self.eof_at.is_some_and(|t| t <= now) {
-                self.eof_at = None;
+            if self.life.take_eof(now) {
                 self.core.handle_eof(now);
             }
-            self.step_stop(now);
+            self.life.step(now);
         }
         // Whatever is still waiting learns why it will never be answered.
         self.drain();
@@ -340,32 +301,15 @@ impl Driver {
                 let _ = self.core.notify_roots_list_changed(now);
             }
             Msg::Bytes(bytes) => self.feed(now, &bytes),
-            Msg::Eof => {
-                self.eof = true;
-                // Wait briefly for the exit status so errors can name it.
-                self.eof_at = Some(if self.exited.is_some() || self.group.is_none() {
-                    now
-                } else {
-                    now + EXIT_STATUS_WAIT
-                });
-            }
+            Msg::Eof => self.life.on_eof(now),
             Msg::WriteFailed => {
-                if self.eof_at.is_none() && !self.core.is_closed() {
-                    self.eof_at = Some(now + EXIT_STATUS_WAIT);
+                if !self.core.is_closed() {
+                    self.life.on_write_failed(now);
                 }
             }
             Msg::Exited(status) => {
-                self.exited = Some(status.clone());
-                self.status.update(|s| s.exit = Some(status));
-                let due = if self.eof {
-                    now
-                } else {
-                    now + EOF_AFTER_EXIT_WAIT
-                };
-                self.eof_at = Some(self.eof_at.map_or(due, |t| t.min(due)));
-                if self.stop.is_some() {
-                    self.enter_stragglers(now);
-                }
+                self.status.update(|s| s.exit = Some(status.clone()));
+                self.life.on_exited(status, now);
             }
             Msg::Close => self.core.close(now),
             Msg::Http(id, m) => self.on_http(now, id, m),
@@ -524,7 +468,8 @@ impl Driver {
             },
             Event::Closed(reason) => {
                 self.status.update(|s| s.closed = Some(reason));
-                self.begin_stop(Instant::now());
+                self.writer = None;
+                self.life.begin_stop(Instant::now());
             }
             other => self.forward(other),
         }
@@ -541,84 +486,9 @@ impl Driver {
     /// Names a failure in the application's terms, with what is known of
     /// the process.
     fn convert(&self, e: RequestError) -> Error {
-        Error::from_request(e, self.exited.clone(), || {
+        Error::from_request(e, self.life.exit_status().cloned(), || {
             self.stderr.tail(STDERR_TAIL_LINES)
         })
-    }
-
-    // ----- shutdown ---------------------------------------------------------
-
-    fn begin_stop(&mut self, now: Instant) {
-        if self.stop.is_some() {
-            return;
-        }
-        self.writer = None;
-        self.stop = Some(match (self.group, &self.exited) {
-            (None, _) => Stop::Done,
-            (Some(_), Some(_)) => return self.enter_stragglers(now),
-            (Some(_), None) => Stop::WaitExit(now + self.shutdown.stdin_grace),
-        });
-    }
-
-    fn enter_stragglers(&mut self, now: Instant) {
-        let Some(group) = self.group else {
-            self.stop = Some(Stop::Done);
-            return;
-        };
-        // The server is gone; anything left in its group was started by it.
-        if group.alive() {
-            group.signal(Signal::Term);
-            self.stop = Some(Stop::Stragglers {
-                kill_at: now + self.shutdown.term_grace,
-                killed: false,
-            });
-        } else {
-            self.stop = Some(Stop::Done);
-        }
-    }
-
-    fn stop_deadline(&self) -> Option<Instant> {
-        match self.stop? {
-            Stop::WaitExit(t) | Stop::WaitTerm(t) | Stop::WaitKill(t) => Some(t),
-            Stop::Stragglers { kill_at, .. } => Some(kill_at.min(Instant::now() + GROUP_POLL)),
-            Stop::Done => None,
-        }
-    }
-
-    fn step_stop(&mut self, now: Instant) {
-        let (Some(stop), Some(group)) = (self.stop, self.group) else {
-            return;
-        };
-        self.stop = Some(match stop {
-            Stop::WaitExit(t) if now >= t => {
-                group.signal(Signal::Term);
-                Stop::WaitTerm(now + self.shutdown.term_grace)
-            }
-            Stop::WaitTerm(t) if now >= t => {
-                group.signal(Signal::Kill);
-                Stop::WaitKill(now + Duration::from_secs(2))
-            }
-            // SIGKILL cannot be ignored; if the exit still is not reported,
-            // the process is stuck in the kernel and waiting longer will
-            // not help.
-            Stop::WaitKill(t) if now >= t => Stop::Done,
-            Stop::Stragglers { kill_at, killed } => {
-                if !group.alive() {
-                    Stop::Done
-                } else if now >= kill_at && !killed {
-                    group.signal(Signal::Kill);
-                    Stop::Stragglers {
-                        kill_at: now + Duration::from_secs(2),
-                        killed: true,
-                    }
-                } else if now >= kill_at {
-                    Stop::Done
-                } else {
-                    stop
-                }
-            }
-            other => other,
-        });
     }
 }
 

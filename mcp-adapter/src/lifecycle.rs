@@ -1,0 +1,257 @@
+//! The end of a server process, as a schedule: when its end of file counts
+//! (after a short wait for its exit status, so errors can name it), and how
+//! a shutdown goes (close stdin, wait, SIGTERM to the group, wait, SIGKILL;
+//! stragglers the server left in its group get the same). Time is a
+//! parameter; an adapter reports what happened and acts on the deadlines.
+
+use std::time::{Duration, Instant};
+
+use crate::group::{Group, Signal};
+use crate::{ExitStatus, Shutdown};
+
+/// How long to wait, after the server's stdout ends, for its exit status
+/// before failing the pending calls without it.
+const EXIT_STATUS_WAIT: Duration = Duration::from_secs(1);
+
+/// How long to wait, after the server process exits, for its stdout to end
+/// (a grandchild may hold it open) before treating the server as gone.
+const EOF_AFTER_EXIT_WAIT: Duration = Duration::from_millis(200);
+
+/// How often a shutdown checks whether the process group is empty yet.
+const GROUP_POLL: Duration = Duration::from_millis(20);
+
+/// How long to wait for an exit after SIGKILL: it cannot be ignored, so a
+/// process still there is stuck in the kernel and waiting will not help.
+const KILL_WAIT: Duration = Duration::from_secs(2);
+
+/// Where a shutdown stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Stdin is closed; the server may exit by itself until then.
+    WaitExit(Instant),
+    /// SIGTERM sent to the group; SIGKILL at the deadline.
+    WaitTerm(Instant),
+    /// SIGKILL sent; give up waiting at the deadline.
+    WaitKill(Instant),
+    /// The server exited; its group's stragglers got SIGTERM, and get
+    /// SIGKILL at the deadline.
+    Stragglers {
+        kill_at: Instant,
+        killed: bool,
+    },
+    Done,
+}
+
+/// The schedule of one server process (or of none, for streams and HTTP).
+#[derive(Debug)]
+pub struct Lifecycle {
+    group: Option<Group>,
+    shutdown: Shutdown,
+    eof: bool,
+    exited: Option<ExitStatus>,
+    /// When to hand the core its end of file.
+    eof_at: Option<Instant>,
+    stop: Option<Stop>,
+}
+
+impl Lifecycle {
+    /// The schedule for a server in process group `group` (`None` when
+    /// there is no process to end).
+    pub fn new(group: Option<Group>, shutdown: Shutdown) -> Lifecycle {
+        Lifecycle {
+            group,
+            shutdown,
+            eof: false,
+            exited: None,
+            eof_at: None,
+            stop: None,
+        }
+    }
+
+    /// The server's stdout ended.
+    pub fn on_eof(&mut self, now: Instant) {
+        self.eof = true;
+        // Wait briefly for the exit status so errors can name it.
+        self.eof_at = Some(if self.exited.is_some() || self.group.is_none() {
+            now
+        } else {
+            now + EXIT_STATUS_WAIT
+        });
+    }
+
+    /// Writing to the server failed: it is going away.
+    pub fn on_write_failed(&mut self, now: Instant) {
+        if self.eof_at.is_none() {
+            self.eof_at = Some(now + EXIT_STATUS_WAIT);
+        }
+    }
+
+    /// The server process exited.
+    pub fn on_exited(&mut self, status: ExitStatus, now: Instant) {
+        self.exited = Some(status);
+        let due = if self.eof {
+            now
+        } else {
+            now + EOF_AFTER_EXIT_WAIT
+        };
+        self.eof_at = Some(self.eof_at.map_or(due, |t| t.min(due)));
+        if self.stop.is_some() {
+            self.enter_stragglers(now);
+        }
+    }
+
+    /// How the server exited, once known.
+    pub fn exit_status(&self) -> Option<&ExitStatus> {
+        self.exited.as_ref()
+    }
+
+    /// Whether the end of file is due: true once, at its time; the adapter
+    /// then hands the core its end of file.
+    pub fn take_eof(&mut self, now: Instant) -> bool {
+        if self.eof_at.is_some_and(|t| t <= now) {
+            self.eof_at = None;
+            return true;
+        }
+        false
+    }
+
+    /// Starts the shutdown (the connection is closed): the adapter closes
+    /// the server's stdin now. A no-op after the first call.
+    pub fn begin_stop(&mut self, now: Instant) {
+        if self.stop.is_some() {
+            return;
+        }
+        self.stop = Some(match (self.group, &self.exited) {
+            (None, _) => Stop::Done,
+            (Some(_), Some(_)) => return self.enter_stragglers(now),
+            (Some(_), None) => Stop::WaitExit(now + self.shutdown.stdin_grace),
+        });
+    }
+
+    /// Whether a shutdown has begun.
+    pub fn stopping(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// Whether the shutdown is over: the process and its group are gone, or
+    /// waiting longer would not help.
+    pub fn stopped(&self) -> bool {
+        self.stop == Some(Stop::Done)
+    }
+
+    /// The next time something is due (`step` then acts on it).
+    pub fn deadline(&self, now: Instant) -> Option<Instant> {
+        let stop = match self.stop {
+            Some(Stop::WaitExit(t) | Stop::WaitTerm(t) | Stop::WaitKill(t)) => Some(t),
+            Some(Stop::Stragglers { kill_at, .. }) => Some(kill_at.min(now + GROUP_POLL)),
+            Some(Stop::Done) | None => None,
+        };
+        [self.eof_at, stop].into_iter().flatten().min()
+    }
+
+    /// Takes the shutdown steps that are due: signals the group as the
+    /// schedule says.
+    pub fn step(&mut self, now: Instant) {
+        let (Some(stop), Some(group)) = (self.stop, self.group) else {
+            return;
+        };
+        self.stop = Some(match stop {
+            Stop::WaitExit(t) if now >= t => {
+                group.signal(Signal::Term);
+                Stop::WaitTerm(now + self.shutdown.term_grace)
+            }
+            Stop::WaitTerm(t) if now >= t => {
+                group.signal(Signal::Kill);
+                Stop::WaitKill(now + KILL_WAIT)
+            }
+            Stop::WaitKill(t) if now >= t => Stop::Done,
+            Stop::Stragglers { kill_at, killed } => {
+                if !group.alive() {
+                    Stop::Done
+                } else if now >= kill_at && !killed {
+                    group.signal(Signal::Kill);
+                    Stop::Stragglers {
+                        kill_at: now + KILL_WAIT,
+                        killed: true,
+                    }
+                } else if now >= kill_at {
+                    Stop::Done
+                } else {
+                    stop
+                }
+            }
+            other => other,
+        });
+    }
+
+    fn enter_stragglers(&mut self, now: Instant) {
+        let Some(group) = self.group else {
+            self.stop = Some(Stop::Done);
+            return;
+        };
+        // The server is gone; anything left in its group was started by it.
+        if group.alive() {
+            group.signal(Signal::Term);
+            self.stop = Some(Stop::Stragglers {
+                kill_at: now + self.shutdown.term_grace,
+                killed: false,
+            });
+        } else {
+            self.stop = Some(Stop::Done);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_of_file_waits_briefly_for_the_exit_status() {
+        let t0 = Instant::now();
+        // A process: the end of file waits for the exit, or a second.
+        let mut l = Lifecycle::new(Some(Group(u32::MAX)), Shutdown::default());
+        l.on_eof(t0);
+        assert!(!l.take_eof(t0));
+        assert_eq!(l.deadline(t0), Some(t0 + EXIT_STATUS_WAIT));
+        l.on_exited(ExitStatus::Code(1), t0 + Duration::from_millis(10));
+        assert!(l.take_eof(t0 + Duration::from_millis(10)));
+        assert!(!l.take_eof(t0 + Duration::from_secs(5)), "only once");
+        assert_eq!(l.exit_status(), Some(&ExitStatus::Code(1)));
+        // No process: at once.
+        let mut l = Lifecycle::new(None, Shutdown::default());
+        l.on_eof(t0);
+        assert!(l.take_eof(t0));
+        // An exit before the end of file: the end of file is given 200 ms.
+        let mut l = Lifecycle::new(Some(Group(u32::MAX)), Shutdown::default());
+        l.on_exited(ExitStatus::Code(0), t0);
+        assert!(!l.take_eof(t0));
+        assert!(l.take_eof(t0 + EOF_AFTER_EXIT_WAIT));
+    }
+
+    #[test]
+    fn without_a_process_stopping_is_done_at_once() {
+        let mut l = Lifecycle::new(None, Shutdown::default());
+        assert!(!l.stopping());
+        l.begin_stop(Instant::now());
+        assert!(l.stopping() && l.stopped());
+    }
+
+    #[test]
+    fn a_process_that_does_not_exit_is_escalated_on_schedule() {
+        // A group id no process has: signals go nowhere, the schedule runs.
+        let t0 = Instant::now();
+        let shutdown = Shutdown::default();
+        let mut l = Lifecycle::new(Some(Group(i32::MAX as u32 - 7)), shutdown);
+        l.begin_stop(t0);
+        assert_eq!(l.deadline(t0), Some(t0 + shutdown.stdin_grace));
+        let t1 = t0 + shutdown.stdin_grace;
+        l.step(t1);
+        assert_eq!(l.deadline(t1), Some(t1 + shutdown.term_grace));
+        let t2 = t1 + shutdown.term_grace;
+        l.step(t2);
+        assert_eq!(l.deadline(t2), Some(t2 + KILL_WAIT));
+        l.step(t2 + KILL_WAIT);
+        assert!(l.stopped());
+    }
+}
