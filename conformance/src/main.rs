@@ -123,3 +123,34 @@ fn run(url: &str, scenario: &str, version: ProtocolVersion, context: &Value) -> 
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_args;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_url_is_the_last_argument_and_flags_are_checked() {
+        assert_eq!(
+            parse_args(&args(&["http://h/mcp"])).unwrap(),
+            "http://h/mcp"
+        );
+        assert_eq!(
+            parse_args(&args(&["--adapter", "blocking", "http://h/mcp"])).unwrap(),
+            "http://h/mcp"
+        );
+        assert!(parse_args(&[]).unwrap_err().contains("URL is missing"));
+        assert!(parse_args(&args(&["--adapter", "tokio", "http://h"]))
+            .unwrap_err()
+            .contains("use blocking"));
+        assert!(parse_args(&args(&["--adapter", "http://h"]))
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse_args(&args(&["--verbose", "http://h"]))
+            .unwrap_err()
+            .contains("unknown argument"));
+    }
+}

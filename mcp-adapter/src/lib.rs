@@ -14,7 +14,9 @@ mod command;
 mod error;
 pub mod group;
 pub mod lifecycle;
+mod pem;
 pub mod stderr;
 
 pub use command::{ServerCommand, Shutdown};
 pub use error::{Error, ExitStatus, StderrTail};
+pub use pem::certificates_from_pem;

@@ -100,6 +100,11 @@ impl Lifecycle {
         }
     }
 
+    /// Whether there is a server process to end.
+    pub fn has_process(&self) -> bool {
+        self.group.is_some()
+    }
+
     /// How the server exited, once known.
     pub fn exit_status(&self) -> Option<&ExitStatus> {
         self.exited.as_ref()

@@ -149,8 +149,6 @@ pub(crate) struct Driver {
     pub(crate) stderr: Arc<Ring>,
     pub(crate) input: Option<Arc<dyn InputHandler>>,
     pub(crate) notifications: Option<Arc<dyn NotificationHandler>>,
-    /// Whether there is a server process (`None` for streams and HTTP).
-    has_process: bool,
     /// The server process's end of file, exit and shutdown.
     life: Lifecycle,
     calls: HashMap<CallId, Waiting>,
@@ -187,7 +185,6 @@ impl Driver {
             stderr,
             input,
             notifications,
-            has_process: group.is_some(),
             life: Lifecycle::new(group, shutdown),
             calls: HashMap::new(),
             tickets: HashMap::new(),
@@ -202,7 +199,7 @@ impl Driver {
             self.drain();
             // Over HTTP, closing may still be ending the session (DELETE).
             let transport_done = self.http.is_none() || self.transport_closed;
-            if (self.life.stopped() || (self.core.is_closed() && !self.has_process))
+            if (self.life.stopped() || (self.core.is_closed() && !self.life.has_process()))
                 && self.life.stopping()
                 && transport_done
             {

@@ -55,28 +55,10 @@ impl Default for HttpSettings {
 }
 
 /// The certificates in a PEM file, as DER for
-/// [`HttpSettings::root_certificates`].
+/// [`HttpSettings::root_certificates`]; see
+/// [`mcp_adapter::certificates_from_pem`].
 pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, crate::Error> {
-    let mut out = Vec::new();
-    for item in ureq::tls::parse_pem(pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => out.push(c.der().to_vec()),
-            Ok(_) => {}
-            Err(e) => {
-                return Err(crate::Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("not a PEM certificate file: {e}"),
-                )))
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(crate::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "no certificate in the PEM data",
-        )));
-    }
-    Ok(out)
+    mcp_adapter::certificates_from_pem(pem).map_err(crate::Error::Io)
 }
 
 /// An exchange's thread is still running it.

@@ -30,7 +30,6 @@ use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 use futures_rustls::client::TlsStream;
 use futures_rustls::TlsConnector;
 use mcp_proto::http::{HttpEvent, HttpFailure, HttpFailureKind, HttpHead, HttpMethod, HttpRequest};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use ureq_proto::client::state::{Prepare, RecvBody, RecvResponse};
@@ -78,30 +77,7 @@ impl Default for HttpSettings {
     }
 }
 
-/// The certificates in a PEM file, as DER for
-/// [`HttpSettings::root_certificates`]. Other PEM sections (keys, say) are
-/// skipped; a file without any certificate is an error.
-pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, io::Error> {
-    let mut out = Vec::new();
-    for cert in CertificateDer::pem_slice_iter(pem) {
-        match cert {
-            Ok(cert) => out.push(cert.as_ref().to_vec()),
-            Err(e) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("not a PEM certificate file: {e}"),
-                ))
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "no certificate in the PEM data",
-        ));
-    }
-    Ok(out)
-}
+pub use mcp_adapter::certificates_from_pem;
 
 /// An async HTTP/1.1 client (TLS verified by default) that performs the
 /// core's exchanges, reusing kept-alive connections.
