@@ -172,6 +172,34 @@ impl Error {
         }
     }
 
+    /// Why a client never became ready, from the reason its connection
+    /// closed: over HTTP (`url`) a failed connection, otherwise a failed
+    /// handshake or a server that exited, with the end of its stderr.
+    pub fn startup(
+        reason: CloseReason,
+        url: Option<String>,
+        exit: Option<ExitStatus>,
+        stderr: StderrTail,
+    ) -> Error {
+        match reason {
+            CloseReason::Handshake(error) => match url {
+                Some(url) => Error::Connect {
+                    url,
+                    error: Box::new(error),
+                },
+                None => Error::Handshake {
+                    error: Box::new(error),
+                    stderr,
+                },
+            },
+            CloseReason::PeerClosed { .. } => Error::ServerExited {
+                status: exit.unwrap_or(ExitStatus::Unknown),
+                stderr,
+            },
+            other => Error::closed(other),
+        }
+    }
+
     /// The error code, if the server answered with an error.
     pub fn server_error(&self) -> Option<&ErrorObject> {
         match self {

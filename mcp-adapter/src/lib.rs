@@ -11,12 +11,29 @@
 #![deny(missing_docs)]
 
 mod command;
+pub mod dispatch;
 mod error;
 pub mod group;
 pub mod lifecycle;
 mod pem;
+pub mod session;
+mod settings;
+pub mod status;
 pub mod stderr;
 
 pub use command::{ServerCommand, Shutdown};
 pub use error::{Error, ExitStatus, StderrTail};
 pub use pem::certificates_from_pem;
+pub use settings::{
+    handshake_limit, Closed, HttpSettings, Settings, StderrFn, DEFAULT_STDERR_LINES,
+    STDERR_TAIL_LINES,
+};
+pub use status::{State, Status};
+
+/// What the macros name; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use mcp_proto::handler::{InputHandler, NotificationHandler};
+    pub use mcp_proto::model::{Implementation, ServerCapabilities};
+    pub use mcp_proto::{Config, Era, HttpTransport, ProtocolVersion, Ready};
+}

@@ -8,17 +8,18 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mcp_proto::api::{CallOptions, Operations};
-use mcp_proto::handler::{InputHandler, NotificationHandler};
-use mcp_proto::model::{Implementation, ServerCapabilities};
-use mcp_proto::{Call, Config, Era, ProtocolVersion, Ready, Reply, UsageError};
+use mcp_proto::{Call, Reply, UsageError};
 use serde::de::DeserializeOwned;
 
-use crate::driver::{self, Driver, Msg, Status, STDERR_TAIL_LINES};
-use crate::http::HttpSettings;
+use crate::driver::{Driver, Msg};
 use crate::process::{self, ServerCommand, Shutdown};
-use crate::stderr::{self, Ring, StderrFn};
+use crate::stderr;
 use mcp_adapter::group::Group;
-use mcp_adapter::{Error, ExitStatus, StderrTail};
+use mcp_adapter::session::{Input, Parts, Session};
+use mcp_adapter::stderr::Ring;
+use mcp_adapter::{
+    handshake_limit, Closed, Error, ExitStatus, Settings, Status, STDERR_TAIL_LINES,
+};
 use mcp_proto::http::HttpOptions;
 
 /// Bytes read from the server at a time.
@@ -29,28 +30,9 @@ const READ_CHUNK: usize = 64 * 1024;
 const READER_JOIN_WAIT: Duration = Duration::from_secs(1);
 
 /// Sets up a [`Client`]: configuration, handlers, shutdown timing.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Builder {
-    config: Config,
-    input: Option<Arc<dyn InputHandler>>,
-    notifications: Option<Arc<dyn NotificationHandler>>,
-    on_stderr: Option<StderrFn>,
-    stderr_lines: Option<usize>,
-    shutdown: Shutdown,
-    http: HttpSettings,
-}
-
-impl std::fmt::Debug for Builder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Builder")
-            .field("config", &self.config)
-            .field("input", &self.input.is_some())
-            .field("notifications", &self.notifications.is_some())
-            .field("on_stderr", &self.on_stderr.is_some())
-            .field("shutdown", &self.shutdown)
-            .field("http", &self.http)
-            .finish()
-    }
+    settings: Settings,
 }
 
 impl Builder {
@@ -60,52 +42,7 @@ impl Builder {
         Builder::default()
     }
 
-    /// The core's configuration (client info, timeouts, limits, ...).
-    /// Capabilities for elicitation, sampling and roots come from the input
-    /// handler, if one is set.
-    pub fn config(mut self, config: Config) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Who answers the server's input requests.
-    pub fn input_handler(mut self, handler: impl InputHandler + 'static) -> Self {
-        self.input = Some(Arc::new(handler));
-        self
-    }
-
-    /// Who hears notifications, progress, violations and wire records. Called
-    /// on one thread, in order.
-    pub fn notification_handler(mut self, handler: impl NotificationHandler + 'static) -> Self {
-        self.notifications = Some(Arc::new(handler));
-        self
-    }
-
-    /// Called with each line the server writes to stderr (on the thread that
-    /// reads it).
-    pub fn on_stderr(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        self.on_stderr = Some(Arc::new(f));
-        self
-    }
-
-    /// How many stderr lines to keep for error reports (default 200).
-    pub fn stderr_lines(mut self, n: usize) -> Self {
-        self.stderr_lines = Some(n);
-        self
-    }
-
-    /// How long each shutdown step may take.
-    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
-        self.shutdown = shutdown;
-        self
-    }
-
-    /// How the HTTP client behaves (trusted roots, timeouts), for
-    /// [`connect_http`](Builder::connect_http).
-    pub fn http_settings(mut self, settings: HttpSettings) -> Self {
-        self.http = settings;
-        self
-    }
+    mcp_adapter::builder_setters!();
 
     /// Connects to an MCP server over HTTP and waits until it is ready.
     ///
@@ -115,7 +52,7 @@ impl Builder {
     /// (authorization, say) with [`HttpOptions::with_header`].
     pub fn connect_http(self, options: HttpOptions) -> Result<Client, Error> {
         let url = options.url.clone();
-        let config = self.effective_config();
+        let config = self.settings.effective_config();
         let core = mcp_proto::Client::new_http(config, options, Instant::now())
             .map_err(|e| Error::Config(Box::new(e)))?;
         self.start(core, Link::Http, Some(url))
@@ -129,7 +66,7 @@ impl Builder {
         let mut child = spawned.child;
         let waiter = move |tx: Sender<Msg>| {
             let status = child.wait().map_or(ExitStatus::Unknown, ExitStatus::from);
-            let _ = tx.send(Msg::Exited(status));
+            let _ = tx.send(Msg::Session(Input::Exited(status)));
         };
         let link = Link::Stream {
             reader: Box::new(spawned.stdout),
@@ -179,20 +116,8 @@ impl Builder {
         Ok(client)
     }
 
-    /// The configuration with the input handler's capabilities.
-    fn effective_config(&self) -> Config {
-        let mut config = self.config.clone();
-        if let Some(h) = &self.input {
-            let caps = h.capabilities();
-            config.capabilities.elicitation = caps.elicitation;
-            config.capabilities.sampling = caps.sampling;
-            config.capabilities.roots = caps.roots;
-        }
-        config
-    }
-
     fn start_stream(self, link: Link) -> Result<Client, Error> {
-        let core = mcp_proto::Client::new(self.effective_config(), Instant::now());
+        let core = mcp_proto::Client::new(self.settings.effective_config(), Instant::now());
         self.start(core, link, None)
     }
 
@@ -202,14 +127,13 @@ impl Builder {
         link: Link,
         url: Option<String>,
     ) -> Result<Client, Error> {
-        let config = core.config();
-        let handshake_limit = config.probe_timeout + config.handshake_timeout * 2;
+        let limit = handshake_limit(core.config());
+        let settings = self.settings;
 
         let (tx, rx) = mpsc::channel::<Msg>();
         let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
-        let (dispatch_tx, dispatch_rx) = mpsc::channel();
         let status = Arc::new(Status::default());
-        let ring = Arc::new(Ring::new(self.stderr_lines.unwrap_or(200)));
+        let ring = Arc::new(Ring::new(settings.stderr_capacity()));
 
         let mut threads = Threads::default();
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| -> Result<JoinHandle<()>, Error> {
@@ -241,7 +165,7 @@ impl Builder {
                     Box::new(move || read_loop(reader, reader_tx)),
                 )?);
                 if let Some(pipe) = stderr_pipe {
-                    let (ring, on_line) = (ring.clone(), self.on_stderr.clone());
+                    let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
                     threads.readers.push(spawn(
                         "stderr",
                         Box::new(move || stderr::drain(pipe, ring, on_line)),
@@ -252,27 +176,34 @@ impl Builder {
                     threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
                 }
             }
-            Link::Http => engine = Some(crate::http::Engine::new(&self.http, tx.clone())),
+            Link::Http => engine = Some(crate::http::Engine::new(&settings.http, tx.clone())),
         }
-        let notifications = self.notifications.clone();
-        threads.dispatcher = Some(spawn(
-            "dispatch",
-            Box::new(move || driver::dispatcher(dispatch_rx, notifications)),
-        )?);
-        let driver = Driver::new(
+        let (dispatcher, dispatch_thread) =
+            mcp_adapter::dispatch::spawn(settings.notifications.clone())?;
+        threads.dispatcher = Some(dispatch_thread);
+        let answers_tx = tx.clone();
+        let session = Session::new(
             core,
-            rx,
-            tx.clone(),
-            writer_channel,
-            dispatch_tx,
-            status.clone(),
-            ring.clone(),
-            self.input,
-            self.notifications,
-            group,
-            self.shutdown,
-            engine,
+            Parts {
+                status: status.clone(),
+                stderr: ring.clone(),
+                input: settings.input,
+                notifications: settings.notifications,
+                dispatcher,
+                answers: Arc::new(move |input, answer| {
+                    let _ = answers_tx.send(Msg::Session(Input::Answer { input, answer }));
+                }),
+                group,
+                shutdown: settings.shutdown,
+            },
         );
+        let driver = Driver {
+            session,
+            rx,
+            writer: writer_channel,
+            status: status.clone(),
+            http: engine,
+        };
         threads.driver = Some(spawn("driver", Box::new(move || driver.run()))?);
 
         let client = Client {
@@ -283,15 +214,14 @@ impl Builder {
                 next_ticket: AtomicU64::new(1),
                 threads: Mutex::new(Some(threads)),
                 closer: Mutex::new(None),
-                shutdown: self.shutdown,
+                shutdown: settings.shutdown,
                 pid: group.map(|g| g.0),
             }),
         };
-        // The core bounds the handshake itself; the limit here only guards
-        // against a driver that died.
-        client.inner.status.wait_for(handshake_limit, |s| {
-            s.ready.is_some() || s.closed.is_some() || s.finished
-        });
+        client
+            .inner
+            .status
+            .wait_blocking(limit, mcp_adapter::State::settled);
         let failure = client.inner.status.with(|s| match (&s.ready, &s.closed) {
             (Some(_), _) => None,
             (None, Some(reason)) => Some(reason.clone()),
@@ -301,24 +231,7 @@ impl Builder {
             None => Ok(client),
             Some(reason) => {
                 let report = client.close();
-                let stderr = client.inner.stderr.tail(STDERR_TAIL_LINES);
-                Err(match reason {
-                    mcp_proto::CloseReason::Handshake(error) => match url {
-                        Some(url) => Error::Connect {
-                            url,
-                            error: Box::new(error),
-                        },
-                        None => Error::Handshake {
-                            error: Box::new(error),
-                            stderr,
-                        },
-                    },
-                    mcp_proto::CloseReason::PeerClosed { .. } => Error::ServerExited {
-                        status: report.exit.unwrap_or(ExitStatus::Unknown),
-                        stderr,
-                    },
-                    other => Error::closed(other),
-                })
+                Err(Error::startup(reason, url, report.exit, report.stderr))
             }
         }
     }
@@ -362,10 +275,10 @@ struct Inner {
 
 impl Inner {
     fn close(&self) -> Closed {
-        let _ = self.tx.send(Msg::Close);
+        let _ = self.tx.send(Msg::Session(Input::Close));
         let finished = self
             .status
-            .wait_for(self.shutdown.worst_case() + Duration::from_secs(1), |s| {
+            .wait_blocking(self.shutdown.worst_case() + Duration::from_secs(1), |s| {
                 s.finished
             });
         if let Some(close) = self
@@ -412,7 +325,7 @@ impl Inner {
             stderr: self.stderr.tail(STDERR_TAIL_LINES),
             // HTTP exchanges are aborted on close; one still running did
             // not end within the driver's wait.
-            threads_left: threads_left + s.http_threads_left,
+            threads_left: threads_left + s.threads_left,
         })
     }
 }
@@ -422,19 +335,6 @@ impl Drop for Inner {
         // The last handle is gone: shut the server down and reap it.
         self.close();
     }
-}
-
-/// What closing a client found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Closed {
-    /// How the server process ended (`None` for streams that are not a
-    /// process, or if it could not be waited for).
-    pub exit: Option<ExitStatus>,
-    /// The last lines of its stderr.
-    pub stderr: StderrTail,
-    /// Threads that had not ended when `close` returned (a reader held by a
-    /// stream that stays open); 0 normally.
-    pub threads_left: usize,
 }
 
 /// A blocking MCP client. `Send + Sync` and cheap to clone: any number of
@@ -484,51 +384,7 @@ impl Client {
         Builder::new()
     }
 
-    /// What the server said when it became ready.
-    pub fn ready(&self) -> Option<Ready> {
-        self.inner.status.with(|s| s.ready.clone())
-    }
-
-    /// Over HTTP, once ready: Streamable HTTP, or the 2024-11-05 HTTP+SSE
-    /// transport the client fell back to. `None` for stdio and streams.
-    pub fn http_transport(&self) -> Option<mcp_proto::HttpTransport> {
-        self.inner.status.with(|s| s.http_transport)
-    }
-
-    /// The server's era.
-    pub fn era(&self) -> Option<Era> {
-        self.ready().map(|r| r.era)
-    }
-
-    /// The protocol revision in use.
-    pub fn version(&self) -> Option<ProtocolVersion> {
-        self.ready().map(|r| r.version)
-    }
-
-    /// The server's identity, if it gave one.
-    pub fn server_info(&self) -> Option<Implementation> {
-        self.ready().and_then(|r| r.server_info)
-    }
-
-    /// The server's capabilities.
-    pub fn capabilities(&self) -> Option<ServerCapabilities> {
-        self.ready().map(|r| r.capabilities)
-    }
-
-    /// The server's process id (for spawned servers).
-    pub fn pid(&self) -> Option<u32> {
-        self.inner.pid
-    }
-
-    /// The last lines the server wrote to stderr.
-    pub fn stderr_tail(&self) -> Vec<String> {
-        self.inner.stderr.tail(usize::MAX).0
-    }
-
-    /// Whether the connection is closed.
-    pub fn is_closed(&self) -> bool {
-        self.inner.status.with(|s| s.closed.is_some() || s.finished)
-    }
+    mcp_adapter::client_accessors!();
 
     /// Starts a call without waiting for it; the handle waits, or cancels it.
     pub fn start(&self, call: Call, opts: CallOptions) -> Result<PendingCall, Error> {
@@ -536,13 +392,15 @@ impl Client {
         let (reply, rx) = mpsc::channel();
         let mut request = opts.request;
         request.progress |= opts.on_progress.is_some();
-        let msg = Msg::Start {
+        let msg = Msg::Session(Input::Start {
             ticket,
             call,
             opts: request,
             progress: opts.on_progress,
-            reply,
-        };
+            reply: Box::new(move |r| {
+                let _ = reply.send(r);
+            }),
+        });
         self.inner
             .tx
             .send(msg)
@@ -559,7 +417,7 @@ impl Client {
     pub fn notify_roots_list_changed(&self) -> Result<(), Error> {
         self.inner
             .tx
-            .send(Msg::RootsChanged)
+            .send(Msg::Session(Input::RootsChanged))
             .map_err(|_| Error::closed(mcp_proto::CloseReason::ClosedByUser))
     }
 
@@ -617,9 +475,9 @@ impl PendingCall {
     /// `Error::Cancelled`. Use [`canceller`](PendingCall::canceller) to cancel
     /// from another thread.
     pub fn cancel(&self) {
-        let _ = self.tx.send(Msg::Cancel {
+        let _ = self.tx.send(Msg::Session(Input::Cancel {
             ticket: self.ticket,
-        });
+        }));
     }
 
     /// A handle that cancels this call from any thread.
@@ -641,9 +499,9 @@ pub struct Canceller {
 impl Canceller {
     /// Cancels the call (a no-op if it already ended).
     pub fn cancel(&self) {
-        let _ = self.tx.send(Msg::Cancel {
+        let _ = self.tx.send(Msg::Session(Input::Cancel {
             ticket: self.ticket,
-        });
+        }));
     }
 }
 
@@ -653,7 +511,10 @@ fn read_loop(mut reader: impl Read, tx: Sender<Msg>) {
         match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                if tx.send(Msg::Bytes(buf[..n].to_vec())).is_err() {
+                if tx
+                    .send(Msg::Session(Input::Bytes(buf[..n].to_vec())))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -661,7 +522,7 @@ fn read_loop(mut reader: impl Read, tx: Sender<Msg>) {
             Err(_) => break,
         }
     }
-    let _ = tx.send(Msg::Eof);
+    let _ = tx.send(Msg::Session(Input::Eof));
 }
 
 fn write_loop(mut writer: impl Write, rx: Receiver<Vec<u8>>, tx: Sender<Msg>) {
@@ -673,7 +534,7 @@ fn write_loop(mut writer: impl Write, rx: Receiver<Vec<u8>>, tx: Sender<Msg>) {
         {
             // The server stopped reading (it is exiting, or broken): tell the
             // driver, and keep draining so nothing waits on this thread.
-            let _ = tx.send(Msg::WriteFailed);
+            let _ = tx.send(Msg::Session(Input::WriteFailed));
             for _ in rx.iter() {}
             return;
         }

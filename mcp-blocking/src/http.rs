@@ -23,7 +23,9 @@ use mcp_proto::http::{
 };
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-use crate::driver::{HttpMsg, Msg};
+use crate::driver::Msg;
+use mcp_adapter::session::HttpMsg;
+pub use mcp_adapter::HttpSettings;
 
 /// Bytes read from a response body at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -31,28 +33,8 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Idle agents (each with its kept-alive connection) kept for reuse.
 const IDLE_AGENTS: usize = 16;
 
-/// How the HTTP client behaves; the defaults verify certificates against
-/// the Mozilla roots.
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    /// Trust only these root certificates (DER), instead of the Mozilla
-    /// roots. See [`certificates_from_pem`].
-    pub root_certificates: Vec<Vec<u8>>,
-    /// How long connecting (name resolution, TCP, TLS) may take. Default 10 s.
-    pub connect_timeout: Duration,
-    /// The `User-Agent` header. Default `mcp-blocking/VERSION`.
-    pub user_agent: String,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        HttpSettings {
-            root_certificates: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
-            user_agent: concat!("mcp-blocking/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
-}
+/// The `User-Agent` unless the settings name one.
+const USER_AGENT: &str = concat!("mcp-blocking/", env!("CARGO_PKG_VERSION"));
 
 /// The certificates in a PEM file, as DER for
 /// [`HttpSettings::root_certificates`]; see
@@ -101,7 +83,7 @@ impl Engine {
             .max_redirects(0)
             .timeout_connect(Some(settings.connect_timeout))
             .timeout_resolve(Some(settings.connect_timeout))
-            .user_agent(settings.user_agent.as_str())
+            .user_agent(settings.user_agent.as_deref().unwrap_or(USER_AGENT))
             .tls_config(tls.build())
             .build();
         Engine {

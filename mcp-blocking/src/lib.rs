@@ -53,9 +53,9 @@ pub mod http;
 pub mod process;
 mod stderr;
 
-pub use client::{Builder, Canceller, Client, Closed, Duplex, PendingCall};
+pub use client::{Builder, Canceller, Client, Duplex, PendingCall};
 pub use http::HttpSettings;
-pub use mcp_adapter::{Error, ExitStatus, StderrTail};
+pub use mcp_adapter::{Closed, Error, ExitStatus, StderrTail};
 pub use mcp_proto;
 pub use process::{ServerCommand, Shutdown};
 

@@ -6,11 +6,8 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use mcp_adapter::stderr::Lines;
-pub(crate) use mcp_adapter::stderr::Ring;
-
-/// A callback for each line the server writes to stderr.
-pub(crate) type StderrFn = Arc<dyn Fn(&str) + Send + Sync>;
+use mcp_adapter::stderr::{Lines, Ring};
+use mcp_adapter::StderrFn;
 
 /// Reads stderr to its end. Runs on its own thread.
 pub(crate) fn drain(mut stderr: impl Read, ring: Arc<Ring>, on_line: Option<StderrFn>) {

@@ -53,31 +53,11 @@ const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 /// The largest request head (request line and headers) sent.
 const MAX_REQUEST_HEAD: usize = 1024 * 1024;
 
-/// How the HTTP client behaves; the defaults verify certificates against
-/// the Mozilla roots.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpSettings {
-    /// Trust only these root certificates (DER), instead of the Mozilla
-    /// roots. See [`certificates_from_pem`].
-    pub root_certificates: Vec<Vec<u8>>,
-    /// How long connecting (name resolution, TCP, TLS) may take. Default 10 s.
-    pub connect_timeout: Duration,
-    /// The `User-Agent` header, unless a request sets its own. Default
-    /// `mcp-smol/VERSION`.
-    pub user_agent: String,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        HttpSettings {
-            root_certificates: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
-            user_agent: concat!("mcp-smol/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
-}
+/// The `User-Agent` unless the settings or the request name one.
+const USER_AGENT: &str = concat!("mcp-smol/", env!("CARGO_PKG_VERSION"));
 
 pub use mcp_adapter::certificates_from_pem;
+pub use mcp_adapter::HttpSettings;
 
 /// An async HTTP/1.1 client (TLS verified by default) that performs the
 /// core's exchanges, reusing kept-alive connections.
@@ -187,7 +167,10 @@ impl HttpClient {
             shared: Arc::new(Shared {
                 tls: TlsConnector::from(Arc::new(config)),
                 connect_timeout: settings.connect_timeout,
-                user_agent: settings.user_agent.clone(),
+                user_agent: settings
+                    .user_agent
+                    .clone()
+                    .unwrap_or_else(|| USER_AGENT.to_owned()),
                 idle: Mutex::new(VecDeque::new()),
             }),
         })

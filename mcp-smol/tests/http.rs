@@ -516,7 +516,7 @@ fn certificates_and_settings_that_are_not_usable() {
     let default = HttpSettings::default();
     assert_eq!(default.connect_timeout, Duration::from_secs(10));
     assert!(default.root_certificates.is_empty());
-    assert!(default.user_agent.starts_with("mcp-smol/"));
+    assert_eq!(default.user_agent, None);
 }
 
 #[test]

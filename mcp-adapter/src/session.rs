@@ -1,0 +1,456 @@
+//! One conversation with a server, minus the I/O: the core, the calls
+//! waiting for answers, the server process's lifecycle and the
+//! application's handlers.
+//!
+//! An adapter's driver feeds it what happened ([`Input`]), asks it when to
+//! wake ([`Session::poll_timeout`]) and performs the I/O it asks for
+//! ([`Io`]); everything between (which caller an answer belongs to, which
+//! callback hears a progress report, who answers an input request, what an
+//! error is called) is decided here, once for every adapter.
+
+use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{SendError, Sender};
+use std::sync::Arc;
+use std::time::Instant;
+
+use mcp_proto::api::ProgressFn;
+use mcp_proto::handler::{InputHandler, NotificationHandler};
+use mcp_proto::http::{ExchangeId, HttpEvent, HttpFailure, HttpHead, HttpRequest};
+use mcp_proto::{
+    Call, CallId, CloseReason, Event, InputAnswer, InputId, Output, Reply, RequestError,
+    RequestOptions, UsageError,
+};
+
+use crate::dispatch::{Dispatch, ReplyFn};
+use crate::group::Group;
+use crate::lifecycle::Lifecycle;
+use crate::settings::STDERR_TAIL_LINES;
+use crate::status::Status;
+use crate::stderr::Ring;
+use crate::{Error, ExitStatus, Shutdown};
+
+/// Something that happened, for the session to act on.
+pub enum Input {
+    /// The application starts a call.
+    Start {
+        /// The adapter's handle on the call, for cancelling it.
+        ticket: u64,
+        /// The request.
+        call: Call,
+        /// Its options.
+        opts: RequestOptions,
+        /// Its progress callback.
+        progress: Option<ProgressFn>,
+        /// Hands the caller its answer.
+        reply: ReplyFn,
+    },
+    /// The application gives up on a call.
+    Cancel {
+        /// The call's ticket.
+        ticket: u64,
+    },
+    /// An input handler answered.
+    Answer {
+        /// The request answered.
+        input: InputId,
+        /// The answer.
+        answer: InputAnswer,
+    },
+    /// The client's roots changed.
+    RootsChanged,
+    /// Bytes from the server (stdio, a stream).
+    Bytes(Vec<u8>),
+    /// The server's output ended.
+    Eof,
+    /// Writing to the server failed.
+    WriteFailed,
+    /// The server process exited.
+    Exited(ExitStatus),
+    /// The application closes the connection.
+    Close,
+    /// An HTTP exchange's progress.
+    Http(ExchangeId, HttpMsg),
+}
+
+/// An HTTP exchange's progress, owned (to cross a channel).
+pub enum HttpMsg {
+    /// The response head.
+    Head(HttpHead),
+    /// A piece of the body.
+    Body(Vec<u8>),
+    /// The body ended.
+    End,
+    /// The exchange failed.
+    Failed(HttpFailure),
+}
+
+impl HttpMsg {
+    /// The owned form of an engine's event.
+    pub fn from_event(event: HttpEvent<'_>) -> HttpMsg {
+        match event {
+            HttpEvent::Head(h) => HttpMsg::Head(h),
+            HttpEvent::Body(b) => HttpMsg::Body(b.to_vec()),
+            HttpEvent::End => HttpMsg::End,
+            HttpEvent::Failed(f) => HttpMsg::Failed(f),
+        }
+    }
+
+    /// Whether this is the exchange's last report.
+    pub fn is_last(&self) -> bool {
+        matches!(self, HttpMsg::End | HttpMsg::Failed(_))
+    }
+}
+
+/// I/O for the adapter to perform.
+#[derive(Debug)]
+pub enum Io {
+    /// Write these bytes to the server.
+    Transmit(Vec<u8>),
+    /// Stop writing: close the server's stdin (the first step of shutdown).
+    CloseWriter,
+    /// The transport is done: close the writer and abort every HTTP
+    /// exchange.
+    CloseTransport,
+    /// Perform this HTTP exchange.
+    Http(HttpRequest),
+    /// Abort this HTTP exchange.
+    AbortHttp(ExchangeId),
+}
+
+/// Where input handlers send their answers (to the driver's channel).
+pub type AnswerFn = Arc<dyn Fn(InputId, InputAnswer) + Send + Sync>;
+
+/// What a session is made of, besides the core.
+pub struct Parts {
+    /// What handles see; the session keeps it current.
+    pub status: Arc<Status>,
+    /// The server's stderr, for error reports.
+    pub stderr: Arc<Ring>,
+    /// Who answers input requests.
+    pub input: Option<Arc<dyn InputHandler>>,
+    /// Who hears notifications.
+    pub notifications: Option<Arc<dyn NotificationHandler>>,
+    /// The dispatcher's queue (see [`crate::dispatch::spawn`]).
+    pub dispatcher: Sender<Dispatch>,
+    /// Where input answers go.
+    pub answers: AnswerFn,
+    /// The server's process group, for a spawned server.
+    pub group: Option<Group>,
+    /// The shutdown timing.
+    pub shutdown: Shutdown,
+}
+
+/// A call waiting for its answer.
+struct Waiting {
+    ticket: u64,
+    reply: ReplyFn,
+    progress: Option<ProgressFn>,
+}
+
+/// See the module docs.
+pub struct Session {
+    core: mcp_proto::Client,
+    status: Arc<Status>,
+    stderr: Arc<Ring>,
+    input: Option<Arc<dyn InputHandler>>,
+    notifications: bool,
+    dispatcher: Option<Sender<Dispatch>>,
+    answers: AnswerFn,
+    life: Lifecycle,
+    calls: HashMap<CallId, Waiting>,
+    tickets: HashMap<u64, CallId>,
+    /// I/O put aside while making room in the core's event queue.
+    io: VecDeque<Io>,
+    http: bool,
+    /// The core said the transport is done (`CloseTransport`).
+    transport_closed: bool,
+}
+
+impl Session {
+    /// A session around `core`.
+    pub fn new(core: mcp_proto::Client, parts: Parts) -> Session {
+        Session {
+            http: core.http_transport().is_some(),
+            core,
+            status: parts.status,
+            stderr: parts.stderr,
+            input: parts.input,
+            notifications: parts.notifications.is_some(),
+            dispatcher: Some(parts.dispatcher),
+            answers: parts.answers,
+            life: Lifecycle::new(parts.group, parts.shutdown),
+            calls: HashMap::new(),
+            tickets: HashMap::new(),
+            io: VecDeque::new(),
+            transport_closed: false,
+        }
+    }
+
+    /// Acts on `input`. Follow with [`poll_io`](Session::poll_io).
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Start {
+                ticket,
+                call,
+                opts,
+                progress,
+                reply,
+            } => match self.core.start(now, call, opts) {
+                Ok(id) => {
+                    self.tickets.insert(ticket, id);
+                    self.calls.insert(
+                        id,
+                        Waiting {
+                            ticket,
+                            reply,
+                            progress,
+                        },
+                    );
+                }
+                Err(e) => {
+                    let e = if self.core.is_closed() {
+                        Error::closed(self.close_reason())
+                    } else {
+                        Error::from(e)
+                    };
+                    reply(Err(e));
+                }
+            },
+            Input::Cancel { ticket } => {
+                if let Some(id) = self.tickets.get(&ticket).copied() {
+                    self.core.cancel(now, id, None);
+                }
+            }
+            Input::Answer { input, answer } => {
+                // Withdrawn meanwhile (server cancelled, call ended): fine.
+                let _ = self.core.provide_input(now, input, answer);
+            }
+            Input::RootsChanged => {
+                let _ = self.core.notify_roots_list_changed(now);
+            }
+            Input::Bytes(bytes) => {
+                // The core refuses input while its event queue is full;
+                // taking its output makes room, so this ends.
+                self.retry_backlogged(|core| core.handle_bytes(now, &bytes));
+            }
+            Input::Eof => self.life.on_eof(now),
+            Input::WriteFailed => {
+                if !self.core.is_closed() {
+                    self.life.on_write_failed(now);
+                }
+            }
+            Input::Exited(status) => {
+                self.status.update(|s| s.exit = Some(status.clone()));
+                self.life.on_exited(status, now);
+            }
+            Input::Close => self.core.close(now),
+            Input::Http(id, m) => {
+                let event = match &m {
+                    HttpMsg::Head(h) => HttpEvent::Head(h.clone()),
+                    HttpMsg::Body(b) => HttpEvent::Body(b),
+                    HttpMsg::End => HttpEvent::End,
+                    HttpMsg::Failed(f) => HttpEvent::Failed(f.clone()),
+                };
+                self.retry_backlogged(|core| core.handle_http(now, id, event.clone()));
+            }
+        }
+    }
+
+    fn retry_backlogged(
+        &mut self,
+        mut f: impl FnMut(&mut mcp_proto::Client) -> Result<(), UsageError>,
+    ) {
+        for _ in 0..1000 {
+            match f(&mut self.core) {
+                Err(UsageError::Backlogged { .. }) => self.take_output(),
+                _ => return,
+            }
+        }
+    }
+
+    /// Moves the core's output aside (acting on events), making room in
+    /// its queue.
+    fn take_output(&mut self) {
+        while let Some(out) = self.core.poll_output() {
+            if let Some(io) = self.on_output(out) {
+                self.io.push_back(io);
+            }
+        }
+    }
+
+    /// The next I/O to perform; `None` once there is nothing to do until
+    /// the next input or timeout.
+    pub fn poll_io(&mut self) -> Option<Io> {
+        if let Some(io) = self.io.pop_front() {
+            return Some(io);
+        }
+        while let Some(out) = self.core.poll_output() {
+            if let Some(io) = self.on_output(out) {
+                return Some(io);
+            }
+        }
+        None
+    }
+
+    fn on_output(&mut self, out: Output) -> Option<Io> {
+        match out {
+            Output::Transmit(bytes) => Some(Io::Transmit(bytes)),
+            Output::CloseTransport => {
+                self.transport_closed = true;
+                Some(Io::CloseTransport)
+            }
+            Output::Http(req) => Some(Io::Http(req)),
+            Output::AbortHttp(id) => Some(Io::AbortHttp(id)),
+            Output::Event(e) => self.on_event(e),
+        }
+    }
+
+    /// When to call [`handle_timeout`](Session::handle_timeout) next.
+    pub fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        [self.core.poll_timeout(), self.life.deadline(now)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Acts on the time: the core's timers, the wait for an exit status
+    /// after end of file, the shutdown steps.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.core.handle_timeout(now);
+        if self.life.take_eof(now) {
+            self.core.handle_eof(now);
+        }
+        self.life.step(now);
+    }
+
+    /// Whether the driver may stop: the connection is closed, the process
+    /// gone, and over HTTP the session ended (its `DELETE` done).
+    pub fn is_done(&self) -> bool {
+        let transport_done = !self.http || self.transport_closed;
+        (self.life.stopped() || (self.core.is_closed() && !self.life.has_process()))
+            && self.life.stopping()
+            && transport_done
+    }
+
+    /// Ends the session: every call still waiting learns why it will never
+    /// be answered, and the dispatcher's queue closes.
+    pub fn finish(&mut self) {
+        self.take_output();
+        self.io.clear();
+        let reason = self.close_reason();
+        for (_, w) in std::mem::take(&mut self.calls) {
+            self.deliver(w, Err(Error::closed(reason.clone())));
+        }
+        self.tickets.clear();
+        self.dispatcher = None;
+    }
+
+    /// Calls waiting for an answer.
+    pub fn calls_in_flight(&self) -> usize {
+        self.calls.len()
+    }
+
+    fn close_reason(&self) -> CloseReason {
+        self.core
+            .close_reason()
+            .cloned()
+            .unwrap_or(CloseReason::ClosedByUser)
+    }
+
+    /// Answers a waiting call. Calls with a progress callback are answered
+    /// through the dispatcher, behind their last progress report.
+    fn deliver(&self, w: Waiting, result: Result<Reply, Error>) {
+        match (&w.progress, &self.dispatcher) {
+            (Some(_), Some(d)) => match d.send(Dispatch::Reply(w.reply, result)) {
+                Ok(()) => {}
+                // The dispatcher is gone (it panicked out): answer directly.
+                Err(SendError(Dispatch::Reply(reply, result))) => reply(result),
+                Err(_) => {}
+            },
+            _ => (w.reply)(result),
+        }
+    }
+
+    fn on_event(&mut self, event: Event) -> Option<Io> {
+        match event {
+            Event::Ready(r) => {
+                let transport = self.core.http_transport();
+                self.status.update(|s| {
+                    s.ready = Some(*r);
+                    s.http_transport = transport;
+                });
+            }
+            Event::Response { call, result } => {
+                if let Some(w) = self.calls.remove(&call) {
+                    self.tickets.remove(&w.ticket);
+                    let result = result.map_err(|e| self.convert(e));
+                    self.deliver(w, result);
+                }
+            }
+            Event::Progress { call, progress } => {
+                if let (Some(cb), Some(d)) = (
+                    self.calls.get(&call).and_then(|w| w.progress.clone()),
+                    &self.dispatcher,
+                ) {
+                    let _ = d.send(Dispatch::Progress(cb, progress.clone()));
+                }
+                self.forward(Event::Progress { call, progress });
+            }
+            Event::InputNeeded(n) => {
+                let id = n.id;
+                let handler = self.input.clone();
+                let answers = self.answers.clone();
+                // A human may take minutes: answer on a thread of its own.
+                let spawned =
+                    handler.map(|handler| {
+                        std::thread::Builder::new()
+                            .name("mcp-input".into())
+                            .spawn(move || {
+                                // A panicking handler refuses, rather than
+                                // leaving the call waiting for an answer.
+                                let answer = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                    handler.answer(&n.request)
+                                }))
+                                .unwrap_or_else(|_| InputAnswer::Refuse {
+                                    reason: Some("the client's input handler failed".into()),
+                                });
+                                answers(id, answer);
+                            })
+                    });
+                if !matches!(spawned, Some(Ok(_))) {
+                    let _ = self.core.provide_input(
+                        Instant::now(),
+                        id,
+                        InputAnswer::Refuse { reason: None },
+                    );
+                }
+            }
+            Event::Closed(reason) => {
+                self.status.update(|s| s.closed = Some(reason));
+                self.life.begin_stop(Instant::now());
+                if !self.http {
+                    return Some(Io::CloseWriter);
+                }
+            }
+            other => self.forward(other),
+        }
+        None
+    }
+
+    fn forward(&mut self, event: Event) {
+        if self.notifications {
+            if let Some(d) = &self.dispatcher {
+                let _ = d.send(Dispatch::Event(event));
+            }
+        }
+    }
+
+    /// Names a failure in the application's terms, with what is known of
+    /// the process.
+    fn convert(&self, e: RequestError) -> Error {
+        Error::from_request(e, self.life.exit_status().cloned(), || {
+            self.stderr.tail(STDERR_TAIL_LINES)
+        })
+    }
+}
