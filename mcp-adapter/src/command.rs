@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::Duration;
 
 /// How to start an MCP server: program, arguments, environment, directory.
@@ -61,6 +62,39 @@ impl ServerCommand {
     pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cwd = Some(dir.into());
         self
+    }
+
+    /// The command, ready to spawn: its three pipes piped, and (on Unix)
+    /// in a process group of its own, so a terminal's Ctrl-C does not reach
+    /// it behind the client's back and shutdown signals reach the
+    /// grandchildren that launchers such as `npx` and `uvx` leave behind.
+    pub fn to_command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(&self.program);
+        c.args(&self.args);
+        if self.env_clear {
+            c.env_clear();
+        }
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(dir) = &self.cwd {
+            c.current_dir(dir);
+        }
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+        }
+        c
+    }
+
+    /// The error for this command failing to start.
+    pub fn spawn_error(&self, source: std::io::Error) -> crate::Error {
+        crate::Error::Spawn {
+            program: self.program.to_string_lossy().into_owned(),
+            source,
+        }
     }
 
     /// The program and arguments as one line, for messages.

@@ -1,12 +1,15 @@
 //! The server's stderr, without the reading: bytes in, lines out (each cut
 //! to a bounded length, so a binary blob on stderr cannot balloon memory),
-//! and the last lines kept for error reports. An adapter reads the pipe
-//! its own way (a thread, a task) and feeds what it read here.
+//! and the last lines kept for error reports; and [`drain`], which reads a
+//! pipe to its end on the thread that calls it (a blocking reader, or an
+//! async one behind `futures_lite::io::BlockOn`), so that the application's
+//! line callback never holds up the connection.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::io::Read;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::StderrTail;
+use crate::{StderrFn, StderrTail};
 
 /// Longest stderr line kept, in bytes; a longer one is cut (its tail is
 /// dropped).
@@ -107,6 +110,28 @@ impl Ring {
     }
 }
 
+/// Reads a server's stderr to its end, handing each line to `on_line`
+/// and keeping it in `ring`. Blocks: run it on a thread of its own.
+pub fn drain(mut stderr: impl Read, ring: Arc<Ring>, on_line: Option<StderrFn>) {
+    let mut lines = Lines::new();
+    let each = |line: &str| {
+        if let Some(f) = &on_line {
+            f(line);
+        }
+        ring.push(line);
+    };
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match stderr.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => lines.push(&buf[..n], each),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    lines.finish(each);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +175,24 @@ mod tests {
         assert_eq!(ring.tail(usize::MAX).0, ["b", "c"]);
         assert_eq!(ring.tail(1).0, ["c"]);
         Ring::new(0).push("dropped");
+    }
+
+    #[test]
+    fn every_line_reaches_the_callback_and_the_ring() {
+        let ring = Arc::new(Ring::new(3));
+        let mut input = String::new();
+        for i in 0..10 {
+            input.push_str(&format!("line {i}\n"));
+        }
+        input.push_str("last without newline");
+        let seen = Arc::new(Mutex::new(0));
+        let counter = seen.clone();
+        drain(
+            input.as_bytes(),
+            ring.clone(),
+            Some(Arc::new(move |_| *counter.lock().unwrap() += 1)),
+        );
+        assert_eq!(*seen.lock().unwrap(), 11);
+        assert_eq!(ring.tail(2).0, ["line 9", "last without newline"]);
     }
 }

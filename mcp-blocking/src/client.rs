@@ -13,7 +13,6 @@ use serde::de::DeserializeOwned;
 
 use crate::driver::{Driver, Msg};
 use crate::process::{self, ServerCommand, Shutdown};
-use crate::stderr;
 use mcp_adapter::group::Group;
 use mcp_adapter::session::{Input, Parts, Session};
 use mcp_adapter::stderr::Ring;
@@ -168,7 +167,7 @@ impl Builder {
                     let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
                     threads.readers.push(spawn(
                         "stderr",
-                        Box::new(move || stderr::drain(pipe, ring, on_line)),
+                        Box::new(move || mcp_adapter::stderr::drain(pipe, ring, on_line)),
                     )?);
                 }
                 if let Some((_, wait)) = process {

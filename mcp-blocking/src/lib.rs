@@ -51,7 +51,6 @@ mod client;
 mod driver;
 pub mod http;
 pub mod process;
-mod stderr;
 
 pub use client::{Builder, Canceller, Client, Duplex, PendingCall};
 pub use http::HttpSettings;

@@ -4,7 +4,7 @@
 //! not reach it behind the client's back, and the shutdown signals reach the
 //! grandchildren that launchers such as `npx` and `uvx` leave behind.
 
-use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
 pub use mcp_adapter::{ServerCommand, Shutdown};
 
@@ -19,27 +19,7 @@ pub(crate) struct Spawned {
 }
 
 pub(crate) fn spawn(cmd: &ServerCommand) -> Result<Spawned, Error> {
-    let mut c = Command::new(&cmd.program);
-    c.args(&cmd.args);
-    if cmd.env_clear {
-        c.env_clear();
-    }
-    c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
-    if let Some(dir) = &cmd.cwd {
-        c.current_dir(dir);
-    }
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        c.process_group(0);
-    }
-    let mut child = c.spawn().map_err(|source| Error::Spawn {
-        program: cmd.program.to_string_lossy().into_owned(),
-        source,
-    })?;
+    let mut child = cmd.to_command().spawn().map_err(|e| cmd.spawn_error(e))?;
     // Piped above, so present; a missing one would be a bug in this function.
     let (Some(stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
