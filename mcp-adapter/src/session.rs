@@ -346,6 +346,14 @@ impl Session {
         self.dispatcher = None;
     }
 
+    /// Answers an input that arrived after [`finish`](Session::finish): a
+    /// call started meanwhile fails as the others did.
+    pub fn refuse(&self, input: Input) {
+        if let Input::Start { reply, .. } = input {
+            reply(Err(Error::closed(self.close_reason())));
+        }
+    }
+
     /// Calls waiting for an answer.
     pub fn calls_in_flight(&self) -> usize {
         self.calls.len()

@@ -178,8 +178,14 @@ impl Driver {
             }
             run.session.handle_timeout(Instant::now());
         }
-        // Whatever is still waiting learns why it will never be answered.
+        // Whatever is still waiting learns why it will never be answered,
+        // and so does whatever was sent meanwhile: a closed channel keeps
+        // its messages (and their reply senders) while any sender lives.
         run.session.finish();
+        rx.close();
+        while let Ok(input) = rx.try_recv() {
+            run.session.refuse(input);
+        }
         run.writer = None;
         run.exchanges.clear();
         let mut threads_left = 0;

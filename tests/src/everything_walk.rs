@@ -2,7 +2,8 @@
 //! shared by the tests that reach it over stdio and over HTTP: the
 //! handlers that answer its questions, and a check per feature. The tests
 //! keep what differs by transport (how the connection starts and ends, which
-//! stream a notification comes on).
+//! stream a notification comes on). The client is `mcp_switch::Client`, so
+//! every check runs on either adapter.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,10 @@ use mcp_blocking::mcp_proto::model::{
     PrimitiveSchemaDefinition, PromptReference, Resource, ResourceContents, Root,
 };
 use mcp_blocking::mcp_proto::Violation;
-use mcp_blocking::prelude::*;
+use mcp_blocking::prelude::{
+    InputHandlers, Notification, NotificationHandler, Operations, Subscription,
+};
+use mcp_switch::Client;
 use serde_json::json;
 
 /// The outer bound on waiting for something the server does by itself (its

@@ -1,21 +1,32 @@
-//! mcp-blocking against the real `@modelcontextprotocol/server-everything`
+//! Both adapters against the real `@modelcontextprotocol/server-everything`
 //! (pinned in tests/js), over stdio: every feature it offers, and its
-//! server-to-client requests answered through the callbacks.
+//! server-to-client requests answered through the callbacks. Each test runs
+//! once per adapter (`mcp_switch`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mcp_blocking::mcp_proto::model::LoggingLevel;
 use mcp_blocking::mcp_proto::{Era, ProtocolVersion};
-use mcp_blocking::prelude::*;
+use mcp_blocking::prelude::{Error, Notification, Operations};
+use mcp_switch::{Adapter, Client};
 use mcp_tests::everything_walk::{self as walk, Notes};
 use mcp_tests::{eventually, everything, group_gone, process_gone};
 
 #[test]
-fn every_feature_of_server_everything() {
+fn every_feature_of_server_everything_blocking() {
+    every_feature_of_server_everything(Adapter::Blocking);
+}
+
+#[test]
+fn every_feature_of_server_everything_smol() {
+    every_feature_of_server_everything(Adapter::Smol);
+}
+
+fn every_feature_of_server_everything(adapter: Adapter) {
     let (handlers, seen, roots_asked) = walk::handlers();
     let (notes, notes_rx, violations) = Notes::new();
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .input_handler(handlers)
         .notification_handler(notes)
         .spawn(&everything())
@@ -80,7 +91,13 @@ fn every_feature_of_server_everything() {
 
 #[test]
 fn without_handlers_server_requests_are_refused_and_the_tools_hidden() {
-    let client = Client::spawn(&everything()).unwrap();
+    for adapter in Adapter::ALL {
+        without_handlers(adapter);
+    }
+}
+
+fn without_handlers(adapter: Adapter) {
+    let client = Client::builder(adapter).spawn(&everything()).unwrap();
     let names: Vec<String> = client
         .list_tools()
         .unwrap()

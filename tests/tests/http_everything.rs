@@ -1,9 +1,10 @@
-//! mcp-blocking against the real `@modelcontextprotocol/server-everything`
+//! Both adapters against the real `@modelcontextprotocol/server-everything`
 //! (pinned in tests/js) over HTTP: Streamable HTTP (a 2025-11-25 server with
 //! sessions, resumable SSE streams and a standalone GET stream) with every
 //! feature it offers, and the 2024-11-05 HTTP+SSE transport found by the
 //! fallback. Server-to-client requests arrive on SSE streams and are
-//! answered through the callbacks.
+//! answered through the callbacks. Each test runs once per adapter
+//! (`mcp_switch`).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver};
@@ -14,7 +15,8 @@ use mcp_blocking::mcp_proto::api::CallOptions;
 use mcp_blocking::mcp_proto::methods::CallTool;
 use mcp_blocking::mcp_proto::model::{CallToolRequestParams, CallToolResult, LoggingLevel};
 use mcp_blocking::mcp_proto::{Call, Era, HttpTransport, ProtocolVersion, Violation};
-use mcp_blocking::prelude::*;
+use mcp_blocking::prelude::{Config, Error, HttpOptions, Notification, Operations};
+use mcp_switch::{Adapter, Client};
 use mcp_tests::everything_walk::{self as walk, text, Notes, Seen, LIMIT};
 use mcp_tests::{group_gone, EverythingHttp, HttpMode};
 use serde_json::json;
@@ -32,10 +34,10 @@ fn config() -> Config {
     Config::default().with_request_timeout(Duration::from_secs(30))
 }
 
-fn connect(server: &EverythingHttp) -> Connected {
+fn connect(adapter: Adapter, server: &EverythingHttp) -> Connected {
     let (handlers, seen, roots_asked) = walk::handlers();
     let (notes, notes_rx, violations) = Notes::new();
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .config(config())
         .input_handler(handlers)
         .notification_handler(notes)
@@ -69,7 +71,16 @@ fn session_id(server: &EverythingHttp) -> String {
 }
 
 #[test]
-fn every_feature_of_server_everything_over_streamable_http() {
+fn every_feature_of_server_everything_over_streamable_http_blocking() {
+    every_feature_over_streamable_http(Adapter::Blocking);
+}
+
+#[test]
+fn every_feature_of_server_everything_over_streamable_http_smol() {
+    every_feature_over_streamable_http(Adapter::Smol);
+}
+
+fn every_feature_over_streamable_http(adapter: Adapter) {
     let server = EverythingHttp::start(HttpMode::Streamable);
     let Connected {
         client,
@@ -77,7 +88,7 @@ fn every_feature_of_server_everything_over_streamable_http() {
         notes,
         roots_asked,
         violations,
-    } = connect(&server);
+    } = connect(adapter, &server);
 
     // Handshake: a legacy server with a session, found after the probe.
     assert_eq!(client.era(), Some(Era::Legacy));
@@ -137,7 +148,7 @@ fn every_feature_of_server_everything_over_streamable_http() {
         })),
         ..CallOptions::default()
     };
-    let pending = client.start(call, opts).unwrap();
+    let mut pending = client.start(call, opts).unwrap();
     first_progress
         .recv_timeout(LIMIT)
         .expect("the long operation reports progress");
@@ -185,8 +196,14 @@ fn every_feature_of_server_everything_over_streamable_http() {
 
 #[test]
 fn without_handlers_the_conditional_tools_are_hidden_over_http() {
+    for adapter in Adapter::ALL {
+        without_handlers_over_http(adapter);
+    }
+}
+
+fn without_handlers_over_http(adapter: Adapter) {
     let server = EverythingHttp::start(HttpMode::Streamable);
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .config(config())
         .connect_http(HttpOptions::new(server.url()))
         .unwrap();
@@ -206,7 +223,16 @@ fn without_handlers_the_conditional_tools_are_hidden_over_http() {
 }
 
 #[test]
-fn the_2024_http_sse_transport_is_found_and_works() {
+fn the_2024_http_sse_transport_is_found_and_works_blocking() {
+    the_2024_http_sse_transport(Adapter::Blocking);
+}
+
+#[test]
+fn the_2024_http_sse_transport_is_found_and_works_smol() {
+    the_2024_http_sse_transport(Adapter::Smol);
+}
+
+fn the_2024_http_sse_transport(adapter: Adapter) {
     let server = EverythingHttp::start(HttpMode::Sse);
     let Connected {
         client,
@@ -214,7 +240,7 @@ fn the_2024_http_sse_transport_is_found_and_works() {
         notes: _,
         roots_asked: _,
         violations,
-    } = connect(&server);
+    } = connect(adapter, &server);
     // POST to /sse is refused (404), so the client falls back to GET /sse
     // and its endpoint event. The transport is the 2024-11-05 one; the
     // protocol revision is still negotiated in `initialize`, and this
