@@ -5,7 +5,7 @@
 //! wins; otherwise the type decides. The conformance servers check shapes
 //! and defaults, not meanings, so any valid value does.
 
-use mcp_blocking::mcp_proto::model::JsonObject;
+use mcp_switch::mcp_proto::model::JsonObject;
 use serde_json::{json, Value};
 
 /// Arguments for a tool: every required property of its input schema.

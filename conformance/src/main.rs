@@ -11,16 +11,20 @@
 //! time (it never waits for the harness to kill it).
 //!
 //! ```text
-//! conformance-client [--adapter blocking] URL
+//! conformance-client [--adapter blocking|smol] URL
 //! ```
+//!
+//! `--adapter` picks the I/O under the client (`mcp_switch`): `blocking`
+//! (the default) or `smol`. The scenarios are written once against
+//! `mcp_switch::Client`, so both adapters are held to the same suite.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mcp_blocking::mcp_proto::model::Implementation;
-use mcp_blocking::mcp_proto::EraPreference;
-use mcp_blocking::mcp_proto::ProtocolVersion;
-use mcp_blocking::prelude::*;
+use mcp_switch::mcp_proto::model::Implementation;
+use mcp_switch::mcp_proto::EraPreference;
+use mcp_switch::mcp_proto::ProtocolVersion;
+use mcp_switch::prelude::*;
 use serde_json::Value;
 
 mod fill;
@@ -29,14 +33,21 @@ mod scenario;
 /// The whole run must end well inside the harness's 30 s default.
 const DEADLINE: Duration = Duration::from_secs(25);
 
+const USAGE: &str = "usage: conformance-client [--adapter blocking|smol] URL";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+struct Args {
+    adapter: Adapter,
+    url: String,
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = match parse_args(&args) {
-        Ok(url) => url,
+    let Args { adapter, url } = match parse_args(&args) {
+        Ok(args) => args,
         Err(e) => {
-            eprintln!(
-                "conformance-client: {e}\nusage: conformance-client [--adapter blocking] URL"
-            );
+            eprintln!("conformance-client: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -62,8 +73,10 @@ fn main() -> ExitCode {
         eprintln!("conformance-client: gave up after {DEADLINE:?}");
         std::process::exit(3);
     });
-    eprintln!("conformance-client: scenario {scenario:?} at {version} against {url}");
-    match run(&url, &scenario, version, &context) {
+    eprintln!(
+        "conformance-client: scenario {scenario:?} at {version} against {url} on the {adapter} adapter"
+    );
+    match run(adapter, &url, &scenario, version, &context) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("conformance-client: {e}");
@@ -72,25 +85,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<String, String> {
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    // The harness appends the URL to whatever command it was given.
     let (url, flags) = args.split_last().ok_or("the server URL is missing")?;
+    let mut adapter = Adapter::default();
     let mut flags = flags.iter();
     while let Some(flag) = flags.next() {
         match flag.as_str() {
-            "--adapter" => match flags.next().map(String::as_str) {
-                Some("blocking") => {}
-                Some(other) => {
-                    return Err(format!("adapter {other:?} is not available; use blocking"))
-                }
-                None => return Err("--adapter needs a value".to_owned()),
-            },
+            "--adapter" => {
+                let name = flags.next().ok_or("--adapter needs a value")?;
+                adapter = name.parse().map_err(|e| format!("--adapter: {e}"))?;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(url.clone())
+    Ok(Args {
+        adapter,
+        url: url.clone(),
+    })
 }
 
-fn run(url: &str, scenario: &str, version: ProtocolVersion, context: &Value) -> Result<(), String> {
+fn run(
+    adapter: Adapter,
+    url: &str,
+    scenario: &str,
+    version: ProtocolVersion,
+    context: &Value,
+) -> Result<(), String> {
     let mut config = Config::new(Implementation::new(
         "mcp-rs-conformance-client",
         env!("CARGO_PKG_VERSION"),
@@ -104,7 +125,7 @@ fn run(url: &str, scenario: &str, version: ProtocolVersion, context: &Value) -> 
             .with_era(EraPreference::Legacy)
             .with_versions(ProtocolVersion::ALL.into_iter().filter(|v| *v <= version))
     };
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .config(config)
         .input_handler(scenario::input_handlers())
         .connect_http(HttpOptions::new(url))
@@ -126,26 +147,49 @@ fn run(url: &str, scenario: &str, version: ProtocolVersion, context: &Value) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::parse_args;
+    use super::{parse_args, Adapter, Args};
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
     }
 
+    fn ok(adapter: Adapter, url: &str) -> Result<Args, String> {
+        Ok(Args {
+            adapter,
+            url: url.to_owned(),
+        })
+    }
+
     #[test]
-    fn the_url_is_the_last_argument_and_flags_are_checked() {
+    fn the_url_is_the_last_argument_and_blocking_the_default() {
         assert_eq!(
-            parse_args(&args(&["http://h/mcp"])).unwrap(),
-            "http://h/mcp"
-        );
-        assert_eq!(
-            parse_args(&args(&["--adapter", "blocking", "http://h/mcp"])).unwrap(),
-            "http://h/mcp"
+            parse_args(&args(&["http://h/mcp"])),
+            ok(Adapter::Blocking, "http://h/mcp")
         );
         assert!(parse_args(&[]).unwrap_err().contains("URL is missing"));
-        assert!(parse_args(&args(&["--adapter", "tokio", "http://h"]))
-            .unwrap_err()
-            .contains("use blocking"));
+    }
+
+    #[test]
+    fn either_adapter_is_chosen_by_name() {
+        assert_eq!(
+            parse_args(&args(&["--adapter", "blocking", "http://h/mcp"])),
+            ok(Adapter::Blocking, "http://h/mcp")
+        );
+        assert_eq!(
+            parse_args(&args(&["--adapter", "smol", "http://h/mcp"])),
+            ok(Adapter::Smol, "http://h/mcp")
+        );
+    }
+
+    #[test]
+    fn bad_flags_are_refused_with_the_choices() {
+        let unknown = parse_args(&args(&["--adapter", "tokio", "http://h"])).unwrap_err();
+        assert!(
+            unknown.contains("\"tokio\"")
+                && unknown.contains("\"blocking\"")
+                && unknown.contains("\"smol\""),
+            "{unknown}"
+        );
         assert!(parse_args(&args(&["--adapter", "http://h"]))
             .unwrap_err()
             .contains("needs a value"));

@@ -6,8 +6,8 @@
 //! calls to make (`toolCalls`), those are made instead of made-up ones. Only
 //! scenarios that need a particular sequence have their own function.
 
-use mcp_blocking::mcp_proto::model::{JsonObject, Tool};
-use mcp_blocking::prelude::*;
+use mcp_switch::mcp_proto::model::{JsonObject, Tool};
+use mcp_switch::prelude::*;
 use serde_json::{json, Value};
 
 use crate::fill;
@@ -127,7 +127,7 @@ fn echo_schema(client: &Client) -> Result<(), String> {
 /// The answers of a scripted user: accept every form with its defaults
 /// applied, sample a fixed reply, offer one root.
 pub(crate) fn input_handlers() -> InputHandlers {
-    use mcp_blocking::mcp_proto::model::{
+    use mcp_switch::mcp_proto::model::{
         CreateMessageResult, ElicitRequestParams, ElicitResult, Root,
     };
     InputHandlers::new()

@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use mcp_blocking::mcp_proto::handler::InputHandler;
-use mcp_blocking::mcp_proto::model::{
+use mcp_switch::mcp_proto::handler::InputHandler;
+use mcp_switch::mcp_proto::model::{
     ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams,
     ElicitRequestParams, ElicitRequestUrlParams, ElicitResult, ElicitationCapability, InputRequest,
     JsonObject, ListRootsResult, NumberKind, PrimitiveSchemaDefinition, Root, RootsCapability,
     SamplingCapability, SamplingContent,
 };
-use mcp_blocking::mcp_proto::InputAnswer;
+use mcp_switch::mcp_proto::InputAnswer;
 use serde_json::{json, Value};
 
 use crate::term::Term;

@@ -67,6 +67,27 @@ pub(crate) struct Global {
     /// Show the server's stderr as it comes (always kept for error reports).
     #[arg(long, global = true)]
     pub(crate) server_stderr: bool,
+    /// Which client adapter does the I/O (the output is the same on both).
+    #[arg(long, value_enum, global = true, default_value_t = AdapterArg::Blocking)]
+    pub(crate) adapter: AdapterArg,
+}
+
+/// The client adapter, as `mcp_switch` offers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AdapterArg {
+    /// Std threads (mcp-blocking).
+    Blocking,
+    /// Async I/O on smol's building blocks, no tokio (mcp-smol).
+    Smol,
+}
+
+impl From<AdapterArg> for mcp_switch::Adapter {
+    fn from(a: AdapterArg) -> Self {
+        match a {
+            AdapterArg::Blocking => mcp_switch::Adapter::Blocking,
+            AdapterArg::Smol => mcp_switch::Adapter::Smol,
+        }
+    }
 }
 
 /// The protocol era to speak.
@@ -175,4 +196,34 @@ pub(crate) enum Prompts {
         #[arg(value_name = "KEY=VALUE")]
         arguments: Vec<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::AdapterArg;
+
+    /// clap's names for the adapters are the ones `mcp_switch` parses, and
+    /// every adapter it has can be chosen.
+    #[test]
+    fn adapter_names_match_mcp_switch() {
+        let names: Vec<String> = AdapterArg::value_variants()
+            .iter()
+            .map(|a| {
+                let name = a.to_possible_value().unwrap().get_name().to_owned();
+                assert_eq!(name.parse(), Ok(mcp_switch::Adapter::from(*a)), "{name}");
+                name
+            })
+            .collect();
+        let all: Vec<String> = mcp_switch::Adapter::ALL
+            .iter()
+            .map(|a| a.name().to_owned())
+            .collect();
+        assert_eq!(names, all);
+        assert_eq!(
+            mcp_switch::Adapter::from(AdapterArg::Blocking),
+            mcp_switch::Adapter::default()
+        );
+    }
 }

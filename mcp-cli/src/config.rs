@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mcp_blocking::ServerCommand;
+use mcp_switch::ServerCommand;
 use serde_json::{Map, Value};
 
 /// A configured server.

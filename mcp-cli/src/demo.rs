@@ -5,8 +5,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use mcp_blocking::mcp_proto::model::{LoggingLevel, PromptReference};
-use mcp_blocking::prelude::*;
+use mcp_switch::mcp_proto::model::{LoggingLevel, PromptReference};
+use mcp_switch::prelude::*;
 use serde_json::json;
 
 use crate::render;

@@ -17,10 +17,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use mcp_blocking::mcp_proto::model::{
+use mcp_switch::mcp_proto::model::{
     CallToolResult, JsonObject, PromptReference, ResourceTemplateReference,
 };
-use mcp_blocking::prelude::*;
+use mcp_switch::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 

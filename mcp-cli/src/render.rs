@@ -2,7 +2,7 @@
 //! as readable text. (`--json` bypasses all of this.)
 
 use comfy_table::{presets, ContentArrangement, LineStyle, Table};
-use mcp_blocking::mcp_proto::model::{
+use mcp_switch::mcp_proto::model::{
     CallToolResult, ContentBlock, GetPromptResult, Prompt, ReadResourceResult, Resource,
     ResourceContents, ResourceTemplate, ServerCapabilities, Tool,
 };

@@ -4,13 +4,13 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use mcp_blocking::mcp_proto::handler::NotificationHandler;
-use mcp_blocking::mcp_proto::http::HttpOptions;
-use mcp_blocking::mcp_proto::model::Implementation;
-use mcp_blocking::mcp_proto::{
+use mcp_switch::mcp_proto::handler::NotificationHandler;
+use mcp_switch::mcp_proto::http::HttpOptions;
+use mcp_switch::mcp_proto::model::Implementation;
+use mcp_switch::mcp_proto::{
     Config, Direction, EraPreference, Notification, Violation, WireRecord,
 };
-use mcp_blocking::{Client, ServerCommand};
+use mcp_switch::{Client, ServerCommand};
 
 use crate::answer::TerminalAnswers;
 use crate::cli::{EraArg, Global, Target};
@@ -169,7 +169,7 @@ pub(crate) fn connect(
         EraArg::Modern => EraPreference::Modern,
     };
     cfg.wire_tap = opts.wire;
-    let mut builder = Client::builder()
+    let mut builder = Client::builder(opts.adapter.into())
         .config(cfg)
         .input_handler(TerminalAnswers {
             term,
@@ -185,9 +185,9 @@ pub(crate) fn connect(
     };
     result.map_err(|e| match e {
         // The error names the URL itself.
-        mcp_blocking::Error::Connect { .. } => Failure::Connect(e.to_string()),
+        mcp_switch::Error::Connect { .. } => Failure::Connect(e.to_string()),
         // A URL or header that cannot be used is the command line's fault.
-        mcp_blocking::Error::Config(_) => Failure::Usage(format!("{}: {e}", server.describe())),
+        mcp_switch::Error::Config(_) => Failure::Usage(format!("{}: {e}", server.describe())),
         e => Failure::Connect(format!("{}: {e}", server.describe())),
     })
 }

@@ -1,6 +1,10 @@
 //! The `mcp` command against its bundled demo server: output pinned with
 //! insta snapshots, exit codes checked. Each run starts a real `mcp`
 //! process, which starts the demo server as its own child.
+//!
+//! Every test runs once per client adapter (`blocking::*`, `smol::*`), each
+//! run with `--adapter` given; both compare against the same snapshots, since
+//! the adapter must not change what `mcp` prints.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -33,42 +37,137 @@ fn mcp(args: &[&str], stdin: &str) -> Run {
     }
 }
 
-/// Runs `mcp` and snapshots its stdout (and its exit code).
-fn snap(name: &str, args: &[&str], stdin: &str, code: i32) -> Run {
-    let r = mcp(args, stdin);
-    assert_eq!(
-        r.code, code,
-        "mcp {args:?}\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
+/// `mcp` on one adapter.
+struct Mcp {
+    adapter: &'static str,
+}
+
+impl Mcp {
+    /// Runs `mcp --adapter ADAPTER ARGS...`.
+    fn run(&self, args: &[&str], stdin: &str) -> Run {
+        let mut all = vec!["--adapter", self.adapter];
+        all.extend_from_slice(args);
+        mcp(&all, stdin)
+    }
+
+    /// Runs `mcp` and snapshots its stdout (and its exit code).
+    fn snap(&self, name: &str, args: &[&str], stdin: &str, code: i32) -> Run {
+        let r = self.run(args, stdin);
+        assert_eq!(
+            r.code, code,
+            "mcp --adapter {} {args:?}\nstdout:\n{}\nstderr:\n{}",
+            self.adapter, r.stdout, r.stderr
+        );
+        snapshot(name, args, &r.stdout);
+        r
+    }
+
+    /// A scratch directory of this test's own (the adapters' runs of a test
+    /// go at once).
+    fn scratch(&self, what: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "mcp-cli-{what}-{}-{}",
+            self.adapter,
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+/// One snapshot file for both adapters, so the description leaves the
+/// adapter out.
+fn snapshot(name: &str, args: &[&str], stdout: &str) {
     insta::with_settings!({ description => format!("mcp {}", args.join(" ")), omit_expression => true }, {
-        insta::assert_snapshot!(name, r.stdout);
+        insta::assert_snapshot!(name, stdout);
     });
-    r
+}
+
+/// Registers each test once per adapter, as `blocking::NAME` and `smol::NAME`.
+macro_rules! on_each_adapter {
+    ($($test:ident)*) => {
+        mod blocking {
+            $(#[test]
+            fn $test() {
+                super::$test(&super::Mcp { adapter: "blocking" });
+            })*
+        }
+        mod smol {
+            $(#[test]
+            fn $test() {
+                super::$test(&super::Mcp { adapter: "smol" });
+            })*
+        }
+    };
+}
+
+on_each_adapter! {
+    info
+    tools
+    resources_prompts_completion
+    ping_and_subscribe
+    elicitation_and_sampling_at_the_terminal
+    the_guided_demo
+    targets_stdio_env_cwd_and_config
+    usage_and_connection_errors_have_their_exit_codes
+    targets_over_http
 }
 
 #[test]
-fn info() {
-    snap("info", &["info"], "", 0);
-    snap("info_legacy", &["--era", "legacy", "info"], "", 0);
+fn an_unknown_adapter_is_refused_with_the_choices() {
+    let r = mcp(&["--adapter", "tokio", "info"], "");
+    assert_eq!(r.code, 2, "clap's usage errors exit 2: {}", r.stderr);
+    assert!(
+        r.stderr.contains("'tokio'")
+            && r.stderr.contains("--adapter")
+            && r.stderr.contains("[possible values: blocking, smol]"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
 
 #[test]
-fn tools() {
-    snap("tools_list", &["tools", "list"], "", 0);
-    snap(
+fn the_adapter_is_blocking_unless_chosen() {
+    let help = mcp(&["--help"], "");
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    let adapter = help
+        .stdout
+        .split("--adapter <ADAPTER>")
+        .nth(1)
+        .expect("--help lists --adapter");
+    assert!(
+        adapter.contains("[default: blocking]")
+            && adapter.contains("blocking:")
+            && adapter.contains("smol:"),
+        "{adapter}"
+    );
+    // With no --adapter the default one runs, to the same output.
+    let r = mcp(&["info"], "");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    snapshot("info", &["info"], &r.stdout);
+}
+
+fn info(m: &Mcp) {
+    m.snap("info", &["info"], "", 0);
+    m.snap("info_legacy", &["--era", "legacy", "info"], "", 0);
+}
+
+fn tools(m: &Mcp) {
+    m.snap("tools_list", &["tools", "list"], "", 0);
+    m.snap(
         "tools_call_echo",
         &["tools", "call", "echo", "text=hello there"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "tools_call_add_json_values",
         &["tools", "call", "add", "a=2", "b=40.5"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "tools_call_args_json",
         &[
             "tools",
@@ -80,31 +179,31 @@ fn tools() {
         "",
         0,
     );
-    snap(
+    m.snap(
         "tools_call_weather",
         &["tools", "call", "weather", "city=Lisbon"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "tools_call_weather_json",
         &["--json", "tools", "call", "weather", "city=Lisbon"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "tools_call_slow",
         &["tools", "call", "slow", "steps=3", "step_ms=20"],
         "",
         0,
     );
-    let failed = snap("tools_call_fail", &["tools", "call", "fail"], "", 1);
+    let failed = m.snap("tools_call_fail", &["tools", "call", "fail"], "", 1);
     assert!(
         failed.stderr.contains("the tool fail reported an error"),
         "{}",
         failed.stderr
     );
-    let boom = mcp(&["tools", "call", "boom"], "");
+    let boom = m.run(&["tools", "call", "boom"], "");
     assert_eq!(boom.code, 1);
     assert!(
         boom.stderr.contains("error -32603: boom"),
@@ -113,36 +212,35 @@ fn tools() {
     );
 }
 
-#[test]
-fn resources_prompts_completion() {
-    snap("resources_list", &["resources", "list"], "", 0);
-    snap(
+fn resources_prompts_completion(m: &Mcp) {
+    m.snap("resources_list", &["resources", "list"], "", 0);
+    m.snap(
         "resources_read_text",
         &["resources", "read", "file:///a.txt"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "resources_read_binary",
         &["resources", "read", "file:///b.bin"],
         "",
         0,
     );
-    snap("resources_templates", &["resources", "templates"], "", 0);
-    snap("prompts_list", &["prompts", "list"], "", 0);
-    snap(
+    m.snap("resources_templates", &["resources", "templates"], "", 0);
+    m.snap("prompts_list", &["prompts", "list"], "", 0);
+    m.snap(
         "prompts_get",
         &["prompts", "get", "greet", "who=Ada", "style=formal"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "complete_prompt",
         &["complete", "--prompt", "greet", "who", "A"],
         "",
         0,
     );
-    snap(
+    m.snap(
         "complete_template",
         &["complete", "--resource", "demo://notes/{name}", "name", "j"],
         "",
@@ -150,16 +248,15 @@ fn resources_prompts_completion() {
     );
 }
 
-#[test]
-fn ping_and_subscribe() {
-    let r = mcp(&["ping"], "");
+fn ping_and_subscribe(m: &Mcp) {
+    let r = m.run(&["ping"], "");
     assert_eq!(r.code, 0);
     assert!(
         r.stdout.starts_with("pong in ") && r.stdout.trim_end().ends_with(" ms"),
         "{}",
         r.stdout
     );
-    snap(
+    m.snap(
         "subscribe_clock",
         &["subscribe", "demo://clock", "--count", "2"],
         "",
@@ -167,9 +264,8 @@ fn ping_and_subscribe() {
     );
 }
 
-#[test]
-fn elicitation_and_sampling_at_the_terminal() {
-    let r = snap(
+fn elicitation_and_sampling_at_the_terminal(m: &Mcp) {
+    let r = m.snap(
         "elicit_answered",
         &["tools", "call", "ask_name"],
         "y\nAda Lovelace\n",
@@ -180,27 +276,27 @@ fn elicitation_and_sampling_at_the_terminal() {
         "{}",
         r.stderr
     );
-    snap(
+    m.snap(
         "elicit_answered_legacy",
         &["--era", "legacy", "tools", "call", "ask_name"],
         "\nGrace\n",
         0,
     );
-    snap("elicit_declined", &["tools", "call", "ask_name"], "n\n", 0);
-    let r = snap(
+    m.snap("elicit_declined", &["tools", "call", "ask_name"], "n\n", 0);
+    let r = m.snap(
         "elicit_no_input",
         &["--no-input", "tools", "call", "ask_name"],
         "",
         0,
     );
     assert!(r.stderr.contains("--no-input"), "{}", r.stderr);
-    snap(
+    m.snap(
         "sample_answered",
         &["tools", "call", "sample"],
         "Four.\n",
         0,
     );
-    let refused = mcp(
+    let refused = m.run(
         &["--era", "legacy", "--no-input", "tools", "call", "sample"],
         "",
     );
@@ -212,9 +308,8 @@ fn elicitation_and_sampling_at_the_terminal() {
     assert!(refused.stdout.contains("refused"), "{}", refused.stdout);
 }
 
-#[test]
-fn the_guided_demo() {
-    let r = snap("demo", &["--no-input", "demo"], "", 0);
+fn the_guided_demo(m: &Mcp) {
+    let r = m.snap("demo", &["--no-input", "demo"], "", 0);
     assert!(
         r.stderr
             .contains("[server log: notice mcp-demo] a message from the server"),
@@ -223,12 +318,11 @@ fn the_guided_demo() {
     );
 }
 
-#[test]
-fn targets_stdio_env_cwd_and_config() {
+fn targets_stdio_env_cwd_and_config(m: &Mcp) {
     let me = env!("CARGO_BIN_EXE_mcp");
     // --stdio with --env and --cwd: the server sees both.
     let stdio = format!("sh -c 'echo \"X=$X in $(pwd)\" >&2; exec {me} serve-demo'");
-    let r = mcp(
+    let r = m.run(
         &[
             "--stdio",
             &stdio,
@@ -249,8 +343,7 @@ fn targets_stdio_env_cwd_and_config() {
     );
 
     // --config with ${VAR} interpolation.
-    let dir = std::env::temp_dir().join(format!("mcp-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = m.scratch("test");
     let config = dir.join("servers.json");
     std::fs::write(
         &config,
@@ -260,10 +353,10 @@ fn targets_stdio_env_cwd_and_config() {
     )
     .unwrap();
     let cfg = config.to_str().unwrap();
-    let r = mcp(&["--config", cfg, "--server", "demo", "info"], "");
+    let r = m.run(&["--config", cfg, "--server", "demo", "info"], "");
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("mcp-demo"));
-    let r = mcp(&["--config", cfg, "--server", "broken", "info"], "");
+    let r = m.run(&["--config", cfg, "--server", "broken", "info"], "");
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
@@ -271,67 +364,64 @@ fn targets_stdio_env_cwd_and_config() {
         "{}",
         r.stderr
     );
-    let r = mcp(&["--config", cfg, "--server", "nope", "info"], "");
+    let r = m.run(&["--config", cfg, "--server", "nope", "info"], "");
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("no server named \"nope\"") && r.stderr.contains("demo"),
         "{}",
         r.stderr
     );
-    let r = mcp(&["--config", cfg, "--server", "remote", "info"], "");
+    let r = m.run(&["--config", cfg, "--server", "remote", "info"], "");
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("HTTP"), "{}", r.stderr);
 }
 
-#[test]
-fn usage_and_connection_errors_have_their_exit_codes() {
-    let r = mcp(&["tools", "call", "echo", "not-a-pair"], "");
+fn usage_and_connection_errors_have_their_exit_codes(m: &Mcp) {
+    let r = m.run(&["tools", "call", "echo", "not-a-pair"], "");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("expected KEY=VALUE"), "{}", r.stderr);
-    let r = mcp(&["--stdio", "/nonexistent/server", "ping"], "");
+    let r = m.run(&["--stdio", "/nonexistent/server", "ping"], "");
     assert_eq!(r.code, 3);
     assert!(
         r.stderr.contains("could not connect") && r.stderr.contains("/nonexistent/server"),
         "{}",
         r.stderr
     );
-    let r = mcp(&["--stdio", "sh -c 'echo not mcp >&2; exit 9'", "ping"], "");
+    let r = m.run(&["--stdio", "sh -c 'echo not mcp >&2; exit 9'", "ping"], "");
     assert_eq!(r.code, 3);
     assert!(
         r.stderr.contains("exit code 9") && r.stderr.contains("not mcp"),
         "{}",
         r.stderr
     );
-    let r = mcp(&["frobnicate"], "");
+    let r = m.run(&["frobnicate"], "");
     assert_eq!(r.code, 2, "clap's usage errors exit 2");
-    let r = mcp(&["--timeout", "0.2", "tools", "call", "never"], "");
+    let r = m.run(&["--timeout", "0.2", "tools", "call", "never"], "");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no answer within"), "{}", r.stderr);
 }
 
 /// `--url` and `url` config entries, against the real server-everything
 /// over Streamable HTTP and over the 2024-11-05 HTTP+SSE transport.
-#[test]
-fn targets_over_http() {
+fn targets_over_http(m: &Mcp) {
     use mcp_tests::{EverythingHttp, HttpMode};
     let server = EverythingHttp::start(HttpMode::Streamable);
     let url = server.url();
-    let r = mcp(
+    let r = m.run(
         &["--url", &url, "--header", "X-Trace: cli-test", "info"],
         "",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("mcp-servers/everything"), "{}", r.stdout);
     assert!(r.stdout.contains("2025-11-25"), "{}", r.stdout);
-    let r = mcp(
+    let r = m.run(
         &["--url", &url, "tools", "call", "echo", "message=over http"],
         "",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("Echo: over http"), "{}", r.stdout);
 
-    let dir = std::env::temp_dir().join(format!("mcp-cli-http-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = m.scratch("http");
     let config = dir.join("servers.json");
     std::fs::write(
         &config,
@@ -341,7 +431,7 @@ fn targets_over_http() {
     )
     .unwrap();
     let cfg = config.to_str().unwrap();
-    let r = mcp(
+    let r = m.run(
         &["--config", cfg, "--server", "remote", "tools", "list"],
         "",
     );
@@ -350,7 +440,7 @@ fn targets_over_http() {
     std::fs::remove_dir_all(&dir).ok();
 
     let sse = EverythingHttp::start(HttpMode::Sse);
-    let r = mcp(
+    let r = m.run(
         &[
             "--url",
             &sse.url(),
@@ -364,9 +454,9 @@ fn targets_over_http() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("Echo: old transport"), "{}", r.stdout);
 
-    let r = mcp(&["--url", "ftp://example.com/mcp", "info"], "");
+    let r = m.run(&["--url", "ftp://example.com/mcp", "info"], "");
     assert_eq!(r.code, 2, "{}", r.stderr);
-    let r = mcp(&["--url", &url, "--header", "no-colon", "info"], "");
+    let r = m.run(&["--url", &url, "--header", "no-colon", "info"], "");
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("NAME:VALUE"), "{}", r.stderr);
 }

@@ -17,7 +17,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use futures_lite::future;
-use mcp_blocking::mcp_proto;
 use mcp_proto::api::{CallOptions, Operations};
 use mcp_proto::handler::{InputHandler, NotificationHandler};
 use mcp_proto::http::HttpOptions;
@@ -25,7 +24,21 @@ use mcp_proto::model::{Implementation, ServerCapabilities};
 use mcp_proto::{Call, Config, Era, HttpTransport, ProtocolVersion, Ready, Reply, UsageError};
 use serde::de::DeserializeOwned;
 
+pub use mcp_blocking::mcp_proto;
 pub use mcp_blocking::{Closed, Error, HttpSettings, ServerCommand, Shutdown};
+
+/// Everything a typical program needs, as in the adapters' own preludes:
+/// the client and its builder, the adapter choice, the operations trait
+/// that gives the client its methods, and the handler helpers.
+pub mod prelude {
+    pub use crate::mcp_proto::api::Operations;
+    pub use crate::mcp_proto::handler::{
+        InputHandler, InputHandlers, NotificationHandler, OnNotification,
+    };
+    pub use crate::mcp_proto::http::HttpOptions;
+    pub use crate::mcp_proto::{Config, Notification, Subscription};
+    pub use crate::{Adapter, Builder, Client, Error, ServerCommand, Shutdown};
+}
 
 /// Which adapter does the I/O.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
