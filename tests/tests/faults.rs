@@ -1,14 +1,16 @@
 //! Faults with real child processes: each test starts `mcp-fault-server` in
 //! one misbehaving mode and checks the documented behaviour, then that no
-//! process, process-group member or thread is left behind.
+//! process, process-group member or thread is left behind. Each runs on
+//! both adapters (`mcp_switch`): a module per test, a test per adapter.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mcp_blocking::mcp_proto::{Violation, ViolationKind};
-use mcp_blocking::prelude::*;
+use mcp_blocking::prelude::{Error, NotificationHandler, Operations, ServerCommand, Shutdown};
 use mcp_blocking::{Closed, ExitStatus};
+use mcp_switch::{Adapter, Client};
 use mcp_tests::{eventually, group_gone, process_gone};
 use serde_json::json;
 
@@ -23,6 +25,35 @@ fn quick() -> Shutdown {
         term_grace: Duration::from_millis(300),
     }
 }
+
+/// A module per test with one `#[test]` per adapter, so each runs (and
+/// fails) on its own.
+macro_rules! on_both_adapters {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn blocking() {
+                super::$name(mcp_switch::Adapter::Blocking);
+            }
+            #[test]
+            fn smol() {
+                super::$name(mcp_switch::Adapter::Smol);
+            }
+        }
+    )*};
+}
+
+on_both_adapters!(
+    a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr,
+    a_server_that_never_answers_times_out_and_the_connection_goes_on,
+    a_server_flooding_stderr_never_blocks,
+    a_server_that_ignores_sigterm_is_killed_after_the_grace_period,
+    a_grandchild_goes_with_the_server,
+    a_banner_on_stdout_is_reported_and_the_session_goes_on,
+    dropping_the_last_handle_shuts_the_server_down,
+    a_program_that_does_not_exist_is_a_clear_error,
+    a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr,
+);
 
 /// Closes and checks that nothing is left: the server and its group are
 /// gone, and no thread of the client is still running.
@@ -41,9 +72,8 @@ fn close_clean(client: &Client) -> Closed {
     closed
 }
 
-#[test]
-fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr() {
-    let client = Client::builder()
+fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr(adapter: Adapter) {
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .spawn(&fault("exit-mid-request"))
         .unwrap();
@@ -77,9 +107,8 @@ fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr() {
     assert_eq!(closed.exit, Some(ExitStatus::Code(3)));
 }
 
-#[test]
-fn a_server_that_never_answers_times_out_and_the_connection_goes_on() {
-    let client = Client::builder()
+fn a_server_that_never_answers_times_out_and_the_connection_goes_on(adapter: Adapter) {
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .spawn(&fault("normal"))
         .unwrap();
@@ -103,11 +132,10 @@ fn a_server_that_never_answers_times_out_and_the_connection_goes_on() {
     close_clean(&client);
 }
 
-#[test]
-fn a_server_flooding_stderr_never_blocks() {
+fn a_server_flooding_stderr_never_blocks(adapter: Adapter) {
     let lines = Arc::new(AtomicUsize::new(0));
     let counter = lines.clone();
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .on_stderr(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -136,9 +164,8 @@ fn a_server_flooding_stderr_never_blocks() {
     close_clean(&client);
 }
 
-#[test]
-fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period() {
-    let client = Client::builder()
+fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period(adapter: Adapter) {
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .spawn(&fault("ignore-sigterm"))
         .unwrap();
@@ -147,9 +174,8 @@ fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period() {
     assert_eq!(closed.exit, Some(ExitStatus::Signal(9)), "{closed:?}");
 }
 
-#[test]
-fn a_grandchild_goes_with_the_server() {
-    let client = Client::builder()
+fn a_grandchild_goes_with_the_server(adapter: Adapter) {
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .spawn(&fault("grandchild"))
         .unwrap();
@@ -181,10 +207,9 @@ impl NotificationHandler for Violations {
     }
 }
 
-#[test]
-fn a_banner_on_stdout_is_reported_and_the_session_goes_on() {
+fn a_banner_on_stdout_is_reported_and_the_session_goes_on(adapter: Adapter) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let client = Client::builder()
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .notification_handler(Violations(seen.clone()))
         .spawn(&fault("banner"))
@@ -205,9 +230,8 @@ fn a_banner_on_stdout_is_reported_and_the_session_goes_on() {
     close_clean(&client);
 }
 
-#[test]
-fn dropping_the_last_handle_shuts_the_server_down() {
-    let client = Client::builder()
+fn dropping_the_last_handle_shuts_the_server_down(adapter: Adapter) {
+    let client = Client::builder(adapter)
         .shutdown(quick())
         .spawn(&fault("grandchild"))
         .unwrap();
@@ -221,20 +245,28 @@ fn dropping_the_last_handle_shuts_the_server_down() {
         eventually(Duration::from_secs(3), || process_gone(pid)),
         "not reaped on drop"
     );
-    assert!(group_gone(pid));
+    // The blocking adapter's drop waits for the whole shutdown; mcp-smol's
+    // carries it out in the background (a drop must not block a task).
+    assert!(
+        eventually(Duration::from_secs(3), || group_gone(pid)),
+        "the grandchild outlived the drop"
+    );
 }
 
-#[test]
-fn a_program_that_does_not_exist_is_a_clear_error() {
-    let err = Client::spawn(&ServerCommand::new("/nonexistent/mcp-server")).unwrap_err();
+fn a_program_that_does_not_exist_is_a_clear_error(adapter: Adapter) {
+    let err = Client::builder(adapter)
+        .spawn(&ServerCommand::new("/nonexistent/mcp-server"))
+        .unwrap_err();
     assert!(matches!(err, Error::Spawn { .. }), "{err}");
     assert!(err.to_string().contains("/nonexistent/mcp-server"), "{err}");
 }
 
-#[test]
-fn a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr() {
+fn a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr(adapter: Adapter) {
     let cmd = ServerCommand::new("sh").args(["-c", "echo 'usage: not-a-server' >&2; exit 64"]);
-    let err = Client::builder().shutdown(quick()).spawn(&cmd).unwrap_err();
+    let err = Client::builder(adapter)
+        .shutdown(quick())
+        .spawn(&cmd)
+        .unwrap_err();
     match &err {
         Error::ServerExited { status, stderr } => {
             assert_eq!(*status, ExitStatus::Code(64));
@@ -249,7 +281,9 @@ fn a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr() {
 
 #[test]
 fn a_cancelled_call_from_another_thread_ends_with_cancelled() {
-    let client = Client::builder()
+    // Blocking only: mcp-smol cancels by dropping the call's future (see
+    // smol.rs), and a future has no other thread to be cancelled from.
+    let client = mcp_blocking::Client::builder()
         .shutdown(quick())
         .spawn(&fault("normal"))
         .unwrap();
@@ -265,5 +299,5 @@ fn a_cancelled_call_from_another_thread_ends_with_cancelled() {
     let canceller = pending.canceller();
     std::thread::spawn(move || canceller.cancel());
     assert!(matches!(pending.wait(), Err(Error::Cancelled)));
-    close_clean(&client);
+    close_clean(&Client::Blocking(client));
 }
