@@ -1,4 +1,5 @@
-//! Faults over HTTP: mcp-blocking against a scripted MCP server built on the
+//! Faults over HTTP: both adapters (`mcp_switch`; a module per test, a test
+//! per adapter) against a scripted MCP server built on the
 //! tests' own HTTP server (`mcp_tests::httpd`), one fault per test, in both
 //! eras where the fault exists in both: a 2026-07-28 server (answers
 //! `server/discover`, no sessions) and a 2025-11-25 one (`initialize`,
@@ -20,7 +21,8 @@ use mcp_blocking::http::{certificates_from_pem, HttpSettings};
 use mcp_blocking::mcp_proto::http::{HttpError, HttpFailureKind, RetryPolicy};
 use mcp_blocking::mcp_proto::model::{CallToolResult, ContentBlock};
 use mcp_blocking::mcp_proto::{Era, HandshakeError, HttpTransport, ProtocolVersion};
-use mcp_blocking::prelude::*;
+use mcp_blocking::prelude::{Config, Error, HttpOptions, NotificationHandler, Operations};
+use mcp_switch::{Adapter, Client};
 use mcp_tests::eventually;
 use mcp_tests::httpd::{Reply, Request, TestServer};
 use serde_json::{json, Value};
@@ -347,6 +349,45 @@ fn legacy_post(gone: GoneSession, state: &Mutex<State>, seen: &Seen) -> Reply {
     Reply::json(200, &rpc_result(&seen.id, result))
 }
 
+/// A module per test with one `#[test]` per adapter, so each runs (and
+/// fails) on its own.
+macro_rules! on_both_adapters {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn blocking() {
+                super::$name(mcp_switch::Adapter::Blocking);
+            }
+            #[test]
+            fn smol() {
+                super::$name(mcp_switch::Adapter::Smol);
+            }
+        }
+    )*};
+}
+
+on_both_adapters!(
+    a_500_is_reported_at_once_and_not_retried,
+    a_502_then_a_503_are_retried_for_an_idempotent_request,
+    retries_are_bounded_by_the_policy_then_the_status_is_reported,
+    retry_after_is_honoured,
+    a_retry_after_beyond_the_policys_longest_delay_is_reported_at_once,
+    tool_calls_are_retried_only_when_the_tool_is_idempotent,
+    retry_tool_calls_makes_every_tool_call_retryable,
+    a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id,
+    a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event,
+    a_modern_stream_cut_mid_event_is_reissued_as_a_new_request,
+    an_expired_session_is_replaced_and_the_request_sent_again,
+    an_expired_session_reported_as_the_typescript_sdk_does_is_replaced_too,
+    closing_right_after_a_streamed_answer_ends_the_session_every_time,
+    requests_wait_until_the_server_has_accepted_initialized,
+    a_response_that_never_finishes_times_out_and_close_still_returns,
+    connection_refused_is_a_connect_error,
+    an_untrusted_certificate_is_refused,
+    an_untrusted_certificate_is_reported_as_a_tls_failure,
+    a_trusted_self_signed_certificate_works,
+);
+
 // ----- client helpers ---------------------------------------------------------
 
 /// Runs `f` on a thread of its own and waits at most `LIMIT` for it, so a
@@ -380,17 +421,21 @@ fn config() -> Config {
     Config::default().with_request_timeout(CALL_TIMEOUT)
 }
 
-fn connect_with(opts: HttpOptions, settings: HttpSettings) -> Result<Client, Error> {
+fn connect_with(
+    adapter: Adapter,
+    opts: HttpOptions,
+    settings: HttpSettings,
+) -> Result<Client, Error> {
     within("connect_http", move || {
-        Client::builder()
+        Client::builder(adapter)
             .config(config())
             .http_settings(settings)
             .connect_http(opts)
     })
 }
 
-fn connect(mcp: &Mcp, retry: RetryPolicy) -> Client {
-    let client = connect_with(options(mcp, retry), HttpSettings::default())
+fn connect(adapter: Adapter, mcp: &Mcp, retry: RetryPolicy) -> Client {
+    let client = connect_with(adapter, options(mcp, retry), HttpSettings::default())
         .unwrap_or_else(|e| panic!("connect to {}: {e}", mcp.url()));
     let want = match mcp.kind {
         Kind::Modern => ProtocolVersion::V2026_07_28,
@@ -482,13 +527,12 @@ fn all_distinct(values: &[Value]) -> bool {
 
 // ----- error statuses and retries ---------------------------------------------
 
-#[test]
-fn a_500_is_reported_at_once_and_not_retried() {
+fn a_500_is_reported_at_once_and_not_retried(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| {
             (s.is("POST", "tools/list") && s.nth == 0).then(|| Reply::text(500, "database on fire"))
         });
-        let client = connect(&mcp, quick_retries(4));
+        let client = connect(adapter, &mcp, quick_retries(4));
         let err = client.list_tools().unwrap_err();
         assert_eq!(
             status_error(&err),
@@ -508,15 +552,14 @@ fn a_500_is_reported_at_once_and_not_retried() {
     }
 }
 
-#[test]
-fn a_502_then_a_503_are_retried_for_an_idempotent_request() {
+fn a_502_then_a_503_are_retried_for_an_idempotent_request(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| match (s.is("POST", "tools/list"), s.nth) {
             (true, 0) => Some(Reply::text(502, "bad gateway")),
             (true, 1) => Some(Reply::status(503)),
             _ => None,
         });
-        let client = connect(&mcp, quick_retries(4));
+        let client = connect(adapter, &mcp, quick_retries(4));
         let tools = client.list_tools().unwrap().tools;
         assert_eq!(tools.len(), 4, "{kind:?}");
         let posts = mcp.posts("tools/list");
@@ -530,14 +573,13 @@ fn a_502_then_a_503_are_retried_for_an_idempotent_request() {
     }
 }
 
-#[test]
-fn retries_are_bounded_by_the_policy_then_the_status_is_reported() {
+fn retries_are_bounded_by_the_policy_then_the_status_is_reported(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| {
             s.is("POST", "tools/list")
                 .then(|| Reply::text(503, "overloaded"))
         });
-        let client = connect(&mcp, quick_retries(3));
+        let client = connect(adapter, &mcp, quick_retries(3));
         let err = client.list_tools().unwrap_err();
         assert_eq!(
             status_error(&err),
@@ -558,15 +600,14 @@ fn retries_are_bounded_by_the_policy_then_the_status_is_reported() {
     }
 }
 
-#[test]
-fn retry_after_is_honoured() {
+fn retry_after_is_honoured(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| {
             (s.is("POST", "tools/list") && s.nth == 0)
                 .then(|| Reply::text(503, "later").header("Retry-After", "1"))
         });
         // The backoff alone would retry after 20-30 ms.
-        let client = connect(&mcp, quick_retries(4));
+        let client = connect(adapter, &mcp, quick_retries(4));
         client.list_tools().unwrap();
         let posts = mcp.posts("tools/list");
         assert_eq!(posts.len(), 2, "{kind:?}");
@@ -581,14 +622,13 @@ fn retry_after_is_honoured() {
     }
 }
 
-#[test]
-fn a_retry_after_beyond_the_policys_longest_delay_is_reported_at_once() {
+fn a_retry_after_beyond_the_policys_longest_delay_is_reported_at_once(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| {
             s.is("POST", "tools/list")
                 .then(|| Reply::text(503, "come back in two minutes").header("Retry-After", "120"))
         });
-        let client = connect(&mcp, quick_retries(4)); // max_delay 2 s
+        let client = connect(adapter, &mcp, quick_retries(4)); // max_delay 2 s
         let c = client.clone();
         // Bounded far below the 120 s asked for.
         let err = within("list_tools", move || c.list_tools()).unwrap_err();
@@ -598,14 +638,13 @@ fn a_retry_after_beyond_the_policys_longest_delay_is_reported_at_once() {
     }
 }
 
-#[test]
-fn tool_calls_are_retried_only_when_the_tool_is_idempotent() {
+fn tool_calls_are_retried_only_when_the_tool_is_idempotent(adapter: Adapter) {
     for kind in BOTH {
         // The first call of each tool meets an overloaded server.
         let mcp = Mcp::start(kind, |s| {
             (s.is("POST", "tools/call") && s.nth == 0).then(|| Reply::text(503, "overloaded"))
         });
-        let client = connect(&mcp, quick_retries(4));
+        let client = connect(adapter, &mcp, quick_retries(4));
         // The hints come with the tool list.
         client.list_tools().unwrap();
 
@@ -644,8 +683,7 @@ fn tool_calls_are_retried_only_when_the_tool_is_idempotent() {
     }
 }
 
-#[test]
-fn retry_tool_calls_makes_every_tool_call_retryable() {
+fn retry_tool_calls_makes_every_tool_call_retryable(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start(kind, |s| {
             (s.is("POST", "tools/call") && s.nth == 0).then(|| Reply::status(503))
@@ -654,7 +692,7 @@ fn retry_tool_calls_makes_every_tool_call_retryable() {
             retry_tool_calls: true,
             ..quick_retries(4)
         };
-        let client = connect(&mcp, retry);
+        let client = connect(adapter, &mcp, retry);
         // Without the tool list: nothing is known about the tool.
         let r = client
             .call_tool("charge", json!({"message": "5 EUR"}))
@@ -680,8 +718,7 @@ fn half(text: &str) -> String {
     text[..text.len() / 2].to_owned()
 }
 
-#[test]
-fn a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id() {
+fn a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id(adapter: Adapter) {
     let answer = Arc::new(Mutex::new(None::<String>));
     let a = answer.clone();
     let mcp = Mcp::start(Kind::Legacy, move |s| {
@@ -711,7 +748,7 @@ fn a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id() {
         }
         None
     });
-    let client = connect(&mcp, quick_retries(4));
+    let client = connect(adapter, &mcp, quick_retries(4));
     // Not idempotent: it must be resumed, not sent again.
     let r = client
         .call_tool("charge", json!({"message": "once"}))
@@ -732,8 +769,7 @@ fn a_legacy_stream_cut_mid_event_is_resumed_with_last_event_id() {
     close_clean(&client, &mcp);
 }
 
-#[test]
-fn a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event() {
+fn a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event(adapter: Adapter) {
     // No priming event: the first event carries the answer and its id, and
     // the stream breaks inside it. The client never received event e1, so
     // (HTML standard, "last event ID" is set when an event is dispatched) it
@@ -752,7 +788,7 @@ fn a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event() {
     });
     let mut opts = options(&mcp, quick_retries(4));
     opts.default_reconnect = Duration::from_millis(50);
-    let client = connect_with(opts, HttpSettings::default()).unwrap();
+    let client = connect_with(adapter, opts, HttpSettings::default()).unwrap();
     let err = client
         .call_tool("charge", json!({"message": "once"}))
         .unwrap_err();
@@ -782,8 +818,7 @@ fn a_legacy_stream_cut_in_its_first_event_is_not_resumed_past_that_event() {
     close_clean(&client, &mcp);
 }
 
-#[test]
-fn a_modern_stream_cut_mid_event_is_reissued_as_a_new_request() {
+fn a_modern_stream_cut_mid_event_is_reissued_as_a_new_request(adapter: Adapter) {
     let mcp = Mcp::start(Kind::Modern, |s| {
         if s.is("POST", "tools/call") && s.nth == 0 {
             let log = json!({"jsonrpc": "2.0", "method": "notifications/message",
@@ -798,7 +833,7 @@ fn a_modern_stream_cut_mid_event_is_reissued_as_a_new_request() {
         }
         None
     });
-    let client = connect(&mcp, quick_retries(4));
+    let client = connect(adapter, &mcp, quick_retries(4));
     let r = client
         .call_tool("charge", json!({"message": "again"}))
         .unwrap();
@@ -828,7 +863,7 @@ impl NotificationHandler for SessionWatch {
     }
 }
 
-fn session_expiry(gone: GoneSession) {
+fn session_expiry(adapter: Adapter, gone: GoneSession) {
     let setup = Setup {
         gone,
         ..Setup::new(Kind::Legacy)
@@ -839,7 +874,7 @@ fn session_expiry(gone: GoneSession) {
         let opts = options(&mcp, quick_retries(4));
         let expiries = expiries.clone();
         move || {
-            Client::builder()
+            Client::builder(adapter)
                 .config(config())
                 .notification_handler(SessionWatch(expiries))
                 .connect_http(opts)
@@ -900,21 +935,18 @@ fn session_expiry(gone: GoneSession) {
     close_clean(&client, &mcp);
 }
 
-#[test]
-fn an_expired_session_is_replaced_and_the_request_sent_again() {
-    session_expiry(GoneSession::Bare);
+fn an_expired_session_is_replaced_and_the_request_sent_again(adapter: Adapter) {
+    session_expiry(adapter, GoneSession::Bare);
 }
 
-#[test]
-fn an_expired_session_reported_as_the_typescript_sdk_does_is_replaced_too() {
+fn an_expired_session_reported_as_the_typescript_sdk_does_is_replaced_too(adapter: Adapter) {
     // 404 with {"jsonrpc":"2.0","error":{"code":-32001,"message":"Session
     // not found"},"id":null}: still a 404 to a request with a session id,
     // which the spec says starts a new session.
-    session_expiry(GoneSession::SdkShaped);
+    session_expiry(adapter, GoneSession::SdkShaped);
 }
 
-#[test]
-fn closing_right_after_a_streamed_answer_ends_the_session_every_time() {
+fn closing_right_after_a_streamed_answer_ends_the_session_every_time(adapter: Adapter) {
     // A race: the answer arrives on an SSE stream that the server ends
     // right after it, and the application closes at once. Whichever of the
     // stream's end and the close the client handles first, the session
@@ -933,7 +965,7 @@ fn closing_right_after_a_streamed_answer_ends_the_session_every_time() {
                                 .chunk(sse_event(Some("e2"), &rpc_result(&s.id, tool_result(s))))
                         })
                     });
-                    let client = connect(&mcp, quick_retries(4));
+                    let client = connect(adapter, &mcp, quick_retries(4));
                     client.call_tool("echo", json!({"message": "x"})).unwrap();
                     let closed = client.close();
                     assert_eq!(closed.threads_left, 0, "{closed:?}");
@@ -951,8 +983,7 @@ fn closing_right_after_a_streamed_answer_ends_the_session_every_time() {
     );
 }
 
-#[test]
-fn requests_wait_until_the_server_has_accepted_initialized() {
+fn requests_wait_until_the_server_has_accepted_initialized(adapter: Adapter) {
     // Each POST has a connection (and a server thread) of its own, so the
     // server handles them in whatever order they reach it. A request sent
     // before `notifications/initialized` was accepted can be handled before
@@ -969,7 +1000,7 @@ fn requests_wait_until_the_server_has_accepted_initialized() {
         }
         None
     });
-    let client = connect(&mcp, quick_retries(4));
+    let client = connect(adapter, &mcp, quick_retries(4));
     client.list_tools().unwrap();
     assert!(
         eventually(Duration::from_secs(5), || accepted
@@ -990,8 +1021,7 @@ fn requests_wait_until_the_server_has_accepted_initialized() {
 
 // ----- responses that never finish ---------------------------------------------
 
-#[test]
-fn a_response_that_never_finishes_times_out_and_close_still_returns() {
+fn a_response_that_never_finishes_times_out_and_close_still_returns(adapter: Adapter) {
     for kind in BOTH {
         // Only the hanging responses hold a connection open.
         let setup = Setup {
@@ -1009,7 +1039,7 @@ fn a_response_that_never_finishes_times_out_and_close_still_returns() {
                 _ => Reply::json(200, &rpc_result(&s.id, tool_result(s))).hang(),
             })
         });
-        let client = connect(&mcp, quick_retries(4));
+        let client = connect(adapter, &mcp, quick_retries(4));
         for _ in 0..2 {
             let c = client.clone();
             let err = within("a call with a 1 s timeout", move || {
@@ -1051,7 +1081,7 @@ fn a_response_that_never_finishes_times_out_and_close_still_returns() {
             .unwrap();
         assert_eq!(text(&r), "echo: after");
         // And closing with a request hanging returns.
-        let pending = client
+        let mut pending = client
             .start(
                 mcp_blocking::mcp_proto::Call::raw(
                     "tools/call",
@@ -1091,14 +1121,13 @@ fn failed_kind(e: &HandshakeError) -> HttpFailureKind {
     }
 }
 
-#[test]
-fn connection_refused_is_a_connect_error() {
+fn connection_refused_is_a_connect_error(adapter: Adapter) {
     let port = {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         listener.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}/mcp");
-    let err = connect_with(HttpOptions::new(&url), HttpSettings::default()).unwrap_err();
+    let err = connect_with(adapter, HttpOptions::new(&url), HttpSettings::default()).unwrap_err();
     let (got_url, handshake) = connect_error(&err);
     assert_eq!(got_url, url);
     assert_eq!(
@@ -1116,16 +1145,20 @@ fn connection_refused_is_a_connect_error() {
 
 /// Connects to a TLS server with the default roots (Mozilla's), which do
 /// not include its self-signed certificate.
-fn untrusted(kind: Kind) -> (Mcp, Error) {
+fn untrusted(adapter: Adapter, kind: Kind) -> (Mcp, Error) {
     let mcp = Mcp::start_tls(kind, |_| None);
-    let err = connect_with(HttpOptions::new(mcp.url()), HttpSettings::default()).unwrap_err();
+    let err = connect_with(
+        adapter,
+        HttpOptions::new(mcp.url()),
+        HttpSettings::default(),
+    )
+    .unwrap_err();
     (mcp, err)
 }
 
-#[test]
-fn an_untrusted_certificate_is_refused() {
+fn an_untrusted_certificate_is_refused(adapter: Adapter) {
     for kind in BOTH {
-        let (mcp, err) = untrusted(kind);
+        let (mcp, err) = untrusted(adapter, kind);
         let (url, handshake) = connect_error(&err);
         assert_eq!(url, mcp.url());
         assert!(
@@ -1151,10 +1184,9 @@ fn an_untrusted_certificate_is_refused() {
     }
 }
 
-#[test]
-fn an_untrusted_certificate_is_reported_as_a_tls_failure() {
+fn an_untrusted_certificate_is_reported_as_a_tls_failure(adapter: Adapter) {
     for kind in BOTH {
-        let (_mcp, err) = untrusted(kind);
+        let (_mcp, err) = untrusted(adapter, kind);
         let (_, handshake) = connect_error(&err);
         assert_eq!(
             failed_kind(handshake),
@@ -1169,8 +1201,7 @@ fn an_untrusted_certificate_is_reported_as_a_tls_failure() {
     }
 }
 
-#[test]
-fn a_trusted_self_signed_certificate_works() {
+fn a_trusted_self_signed_certificate_works(adapter: Adapter) {
     for kind in BOTH {
         let mcp = Mcp::start_tls(kind, |_| None);
         let der = mcp.server.cert_der().unwrap();
@@ -1181,7 +1212,7 @@ fn a_trusted_self_signed_certificate_works() {
                 root_certificates: roots,
                 ..HttpSettings::default()
             };
-            let client = connect_with(options(&mcp, quick_retries(4)), settings)
+            let client = connect_with(adapter, options(&mcp, quick_retries(4)), settings)
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             assert_eq!(
                 client.era(),
