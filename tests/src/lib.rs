@@ -15,6 +15,8 @@ use mcp_blocking::ServerCommand;
 
 pub mod everything_walk;
 pub mod httpd;
+#[cfg(unix)]
+pub mod scripted;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {

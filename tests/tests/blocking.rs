@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mcp_blocking::prelude::*;
@@ -11,51 +11,11 @@ use mcp_proto::testing::{ScriptedServer, ServerConfig};
 use mcp_tests::eventually;
 use serde_json::json;
 
-/// Serves the scripted server on one end of a socket, on a real clock,
-/// until the client closes its end.
-fn serve_on(socket: UnixStream, cfg: ServerConfig) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut server = ScriptedServer::new(cfg, Instant::now());
-        let mut reader = socket.try_clone().expect("a second handle");
-        let mut writer = socket;
-        let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
-                        return;
-                    }
-                    Ok(n) => {
-                        let _ = tx.send(Some(buf[..n].to_vec()));
-                    }
-                }
-            }
-        });
-        loop {
-            while let Some(bytes) = server.poll_output(Instant::now()) {
-                if writer.write_all(&bytes).is_err() {
-                    return;
-                }
-            }
-            let wait = server.poll_timeout().map_or(Duration::from_secs(5), |t| {
-                t.saturating_duration_since(Instant::now())
-            });
-            match rx.recv_timeout(wait) {
-                Ok(Some(bytes)) => server.handle_bytes(Instant::now(), &bytes),
-                Ok(None) | Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-        }
-    })
-}
-
 #[test]
 fn any_byte_stream_will_do() {
     for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
         let (ours, theirs) = UnixStream::pair().unwrap();
-        let server = serve_on(theirs, cfg);
+        let server = mcp_tests::scripted::serve(theirs, cfg);
         let client = Client::builder().connect_stream(ours).unwrap();
         assert_eq!(client.pid(), None, "no process behind a socket");
         let r = client
@@ -174,7 +134,7 @@ fn the_client_is_send_and_sync_and_works_in_drop() {
 fn every_progress_callback_runs_before_its_call_returns() {
     for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
         let (ours, theirs) = UnixStream::pair().unwrap();
-        let server = serve_on(theirs, cfg);
+        let server = mcp_tests::scripted::serve(theirs, cfg);
         let client = Client::builder().connect_stream(ours).unwrap();
         // Steps of 0 ms put the last report and the result back to back,
         // which is where a reply could overtake its callbacks.
@@ -193,14 +153,14 @@ fn every_progress_callback_runs_before_its_call_returns() {
             );
         }
         client.close();
-        server.join().unwrap();
+        server.thread.join().unwrap();
     }
 }
 
 #[test]
 fn a_panicking_callback_loses_only_its_own_report() {
     let (ours, theirs) = UnixStream::pair().unwrap();
-    let server = serve_on(theirs, ServerConfig::legacy());
+    let server = mcp_tests::scripted::serve(theirs, ServerConfig::legacy());
     let (tx, rx) = mpsc::channel();
     let client = Client::builder()
         .notification_handler(OnNotification(move |n: &Notification| {
@@ -229,14 +189,14 @@ fn a_panicking_callback_loses_only_its_own_report() {
         "{note}"
     );
     client.close();
-    server.join().unwrap();
+    server.thread.join().unwrap();
 }
 
 #[test]
 fn a_panicking_input_handler_refuses_instead_of_hanging() {
     for cfg in [ServerConfig::legacy(), ServerConfig::modern()] {
         let (ours, theirs) = UnixStream::pair().unwrap();
-        let server = serve_on(theirs, cfg);
+        let server = mcp_tests::scripted::serve(theirs, cfg);
         let client = Client::builder()
             .input_handler(InputHandlers::new().on_elicit(|_| panic!("a handler bug")))
             .connect_stream(ours)
@@ -252,6 +212,6 @@ fn a_panicking_input_handler_refuses_instead_of_hanging() {
             client.era()
         );
         client.close();
-        server.join().unwrap();
+        server.thread.join().unwrap();
     }
 }

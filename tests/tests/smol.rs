@@ -5,9 +5,7 @@
 //! connection. The behaviour both adapters share is tested on both in
 //! everything.rs, http_everything.rs and faults.rs.
 
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -157,55 +155,10 @@ fn the_client_and_its_futures_can_cross_threads() {
     spawn_future(&Client::builder().spawn(&fault("normal")));
 }
 
-/// An in-process scripted server on one end of a socket pair, shared with
-/// the test so it can see what arrived.
-fn serve_shared(socket: UnixStream, cfg: ServerConfig) -> Arc<Mutex<ScriptedServer>> {
-    let server = Arc::new(Mutex::new(ScriptedServer::new(cfg, Instant::now())));
-    let shared = server.clone();
-    std::thread::spawn(move || {
-        let mut reader = socket.try_clone().expect("a second handle");
-        let mut writer = socket;
-        let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
-                        return;
-                    }
-                    Ok(n) => {
-                        let _ = tx.send(Some(buf[..n].to_vec()));
-                    }
-                }
-            }
-        });
-        loop {
-            let wait = {
-                let mut s = server.lock().unwrap();
-                while let Some(bytes) = s.poll_output(Instant::now()) {
-                    if writer.write_all(&bytes).is_err() {
-                        return;
-                    }
-                }
-                s.poll_timeout().map_or(Duration::from_secs(5), |t| {
-                    t.saturating_duration_since(Instant::now())
-                })
-            };
-            match rx.recv_timeout(wait) {
-                Ok(Some(bytes)) => server.lock().unwrap().handle_bytes(Instant::now(), &bytes),
-                Ok(None) | Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-        }
-    });
-    shared
-}
-
 /// A client over a socket pair to a shared scripted server.
 async fn connected(cfg: ServerConfig) -> (Client, Arc<Mutex<ScriptedServer>>) {
     let (ours, theirs) = UnixStream::pair().unwrap();
-    let server = serve_shared(theirs, cfg);
+    let server = mcp_tests::scripted::serve(theirs, cfg).server;
     let reader = Async::new(ours.try_clone().unwrap()).unwrap();
     let writer = Async::new(ours).unwrap();
     let client = Client::builder().connect(reader, writer).await.unwrap();
