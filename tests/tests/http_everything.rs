@@ -61,6 +61,9 @@ fn connect(adapter: Adapter, server: &EverythingHttp) -> Connected {
 /// The session id the server logged for its (only) session.
 fn session_id(server: &EverythingHttp) -> String {
     const PREFIX: &str = "Session initialized with ID: ";
+    // The server logs through a pipe, asynchronously: its line may come
+    // after the handshake it describes.
+    server.wait_for_output(LIMIT, |l| l.starts_with(PREFIX));
     let lines = server.output();
     let ids: Vec<&str> = lines
         .iter()
@@ -249,6 +252,9 @@ fn the_2024_http_sse_transport(adapter: Adapter) {
     assert_eq!(client.version(), Some(ProtocolVersion::V2025_11_25));
     assert_eq!(client.http_transport(), Some(HttpTransport::LegacySse));
     assert_eq!(client.server_info().unwrap().name, "mcp-servers/everything");
+    // The server logs through a pipe, asynchronously: its line may come
+    // after the handshake it describes.
+    server.wait_for_output(LIMIT, |l| l.starts_with("Client Connected: "));
     let output = server.output();
     let sessions: Vec<&str> = output
         .iter()
