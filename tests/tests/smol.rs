@@ -195,6 +195,10 @@ fn dropping_a_calls_future_cancels_it_on_the_wire() {
             })
             .await;
             assert!(raced.is_none(), "{raced:?}");
+            assert!(eventually(Duration::from_secs(5), || !calls_received(
+                &server, "never"
+            )
+            .is_empty()));
             let ids = calls_received(&server, "never");
             assert_eq!(ids.len(), 1, "the call went out once");
             assert!(
