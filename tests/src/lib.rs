@@ -15,6 +15,25 @@ use mcp_blocking::ServerCommand;
 
 pub mod everything_walk;
 pub mod httpd;
+
+/// For tests written once as `fn name(adapter: mcp_switch::Adapter)`: a
+/// module per test with one `#[test]` per adapter, so each runs (and fails)
+/// on its own, as `name::blocking` and `name::smol`.
+#[macro_export]
+macro_rules! on_both_adapters {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn blocking() {
+                super::$name(mcp_switch::Adapter::Blocking);
+            }
+            #[test]
+            fn smol() {
+                super::$name(mcp_switch::Adapter::Smol);
+            }
+        }
+    )*};
+}
 #[cfg(unix)]
 pub mod scripted;
 

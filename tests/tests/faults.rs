@@ -26,24 +26,7 @@ fn quick() -> Shutdown {
     }
 }
 
-/// A module per test with one `#[test]` per adapter, so each runs (and
-/// fails) on its own.
-macro_rules! on_both_adapters {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn blocking() {
-                super::$name(mcp_switch::Adapter::Blocking);
-            }
-            #[test]
-            fn smol() {
-                super::$name(mcp_switch::Adapter::Smol);
-            }
-        }
-    )*};
-}
-
-on_both_adapters!(
+mcp_tests::on_both_adapters!(
     a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr,
     a_server_that_never_answers_times_out_and_the_connection_goes_on,
     a_server_flooding_stderr_never_blocks,

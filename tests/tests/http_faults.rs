@@ -349,24 +349,7 @@ fn legacy_post(gone: GoneSession, state: &Mutex<State>, seen: &Seen) -> Reply {
     Reply::json(200, &rpc_result(&seen.id, result))
 }
 
-/// A module per test with one `#[test]` per adapter, so each runs (and
-/// fails) on its own.
-macro_rules! on_both_adapters {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn blocking() {
-                super::$name(mcp_switch::Adapter::Blocking);
-            }
-            #[test]
-            fn smol() {
-                super::$name(mcp_switch::Adapter::Smol);
-            }
-        }
-    )*};
-}
-
-on_both_adapters!(
+mcp_tests::on_both_adapters!(
     a_500_is_reported_at_once_and_not_retried,
     a_502_then_a_503_are_retried_for_an_idempotent_request,
     retries_are_bounded_by_the_policy_then_the_status_is_reported,

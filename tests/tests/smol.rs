@@ -44,6 +44,15 @@ fn echo_call(text: &str) -> Call {
     Call::request::<CallTool>(&params).unwrap()
 }
 
+/// A well-behaved server.
+async fn start() -> Client {
+    Client::builder()
+        .shutdown(quick())
+        .spawn(&fault("normal"))
+        .await
+        .unwrap()
+}
+
 /// A few calls, one at a time and several at once, then a clean close:
 /// the same workout under each executor.
 async fn workout(client: Client) {
@@ -78,26 +87,12 @@ async fn workout(client: Client) {
 
 #[test]
 fn runs_under_smol_block_on() {
-    smol::block_on(async {
-        let client = Client::builder()
-            .shutdown(quick())
-            .spawn(&fault("normal"))
-            .await
-            .unwrap();
-        workout(client).await;
-    });
+    smol::block_on(async { workout(start().await).await });
 }
 
 #[test]
 fn runs_under_a_plain_futures_lite_block_on() {
-    future::block_on(async {
-        let client = Client::builder()
-            .shutdown(quick())
-            .spawn(&fault("normal"))
-            .await
-            .unwrap();
-        workout(client).await;
-    });
+    future::block_on(async { workout(start().await).await });
 }
 
 #[test]
