@@ -31,6 +31,15 @@ impl State {
     pub fn settled(&self) -> bool {
         self.ready.is_some() || self.closed.is_some() || self.finished
     }
+
+    /// Once settled: why the client never became ready (`None` if it did).
+    pub fn startup_failure(&self) -> Option<CloseReason> {
+        match (&self.ready, &self.closed) {
+            (Some(_), _) => None,
+            (None, Some(reason)) => Some(reason.clone()),
+            (None, None) => Some(CloseReason::ClosedByUser),
+        }
+    }
 }
 
 /// [`State`] behind a lock, with an event to wait for changes on.

@@ -221,11 +221,10 @@ impl Builder {
             .inner
             .status
             .wait_blocking(limit, mcp_adapter::State::settled);
-        let failure = client.inner.status.with(|s| match (&s.ready, &s.closed) {
-            (Some(_), _) => None,
-            (None, Some(reason)) => Some(reason.clone()),
-            (None, None) => Some(mcp_proto::CloseReason::ClosedByUser),
-        });
+        let failure = client
+            .inner
+            .status
+            .with(mcp_adapter::State::startup_failure);
         match failure {
             None => Ok(client),
             Some(reason) => {

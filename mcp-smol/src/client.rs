@@ -187,11 +187,10 @@ impl Builder {
         // The core bounds the handshake itself; the limit here only guards
         // against a driver that died.
         within(limit, client.inner.status.wait(State::settled)).await;
-        let failure = client.inner.status.with(|s| match (&s.ready, &s.closed) {
-            (Some(_), _) => None,
-            (None, Some(reason)) => Some(reason.clone()),
-            (None, None) => Some(CloseReason::ClosedByUser),
-        });
+        let failure = client
+            .inner
+            .status
+            .with(mcp_adapter::State::startup_failure);
         match failure {
             None => Ok(client),
             Some(reason) => {
