@@ -11,6 +11,7 @@
 //! `mcp-bench` runs the whole suite; `scripts/bench` builds and runs it.
 
 pub mod cli;
+pub mod httpd;
 pub mod report;
 pub mod server;
 pub mod watchdog;

@@ -14,6 +14,7 @@ use mcp_bench::wire;
 use mcp_proto::api::Operations;
 use mcp_proto::methods::CallTool;
 use mcp_proto::model::{CallToolRequestParams, CallToolResult, ContentBlock};
+use mcp_proto::http::HttpOptions;
 use mcp_proto::Call;
 
 const CLIENT: &str = "mcp-rs";
@@ -75,11 +76,14 @@ mod blocking {
     use mcp_blocking::Client;
 
     fn connect(args: &Args) -> Result<Client, String> {
-        Client::builder()
+        let builder = Client::builder()
             .config(wire::config(args.era, args.lift_line_cap))
-            .on_stderr(|line| eprintln!("{line}"))
-            .spawn(&command(args))
-            .map_err(text)
+            .on_stderr(|line| eprintln!("{line}"));
+        match &args.url {
+            Some(url) => builder.connect_http(HttpOptions::new(url.as_str())),
+            None => builder.spawn(&command(args)),
+        }
+        .map_err(text)
     }
 
     pub(super) fn run(args: &Args, dog: &Watchdog) -> Result<Measured, String> {
@@ -143,12 +147,14 @@ mod smol {
     use mcp_smol::Client;
 
     async fn connect(args: &Args) -> Result<Client, String> {
-        Client::builder()
+        let builder = Client::builder()
             .config(wire::config(args.era, args.lift_line_cap))
-            .on_stderr(|line| eprintln!("{line}"))
-            .spawn(&command(args))
-            .await
-            .map_err(text)
+            .on_stderr(|line| eprintln!("{line}"));
+        match &args.url {
+            Some(url) => builder.connect_http(HttpOptions::new(url.as_str())).await,
+            None => builder.spawn(&command(args)).await,
+        }
+        .map_err(text)
     }
 
     pub(super) fn run(args: &Args, dog: &Watchdog) -> Result<Measured, String> {

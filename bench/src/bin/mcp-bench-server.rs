@@ -1,12 +1,25 @@
 //! The fixed bench server over stdio (see `mcp_bench::server`): one line
 //! in, one line out, responses written in one go when no further request
 //! is already waiting in the input buffer.
+//!
+//! `mcp-bench-server --http 127.0.0.1:0` serves it over HTTP instead
+//! (`mcp_bench::httpd`) and prints its URL on the first line of stdout.
 
 use std::io::{BufRead, BufReader, Write};
 
 use mcp_bench::server::BenchServer;
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, addr] = argv.as_slice() {
+        if flag == "--http" {
+            return http(addr);
+        }
+    }
+    if !argv.is_empty() {
+        eprintln!("usage: mcp-bench-server [--http ADDRESS]");
+        std::process::exit(2);
+    }
     let mut input = BufReader::with_capacity(1 << 16, std::io::stdin());
     let stdout = std::io::stdout();
     let mut output = stdout.lock();
@@ -34,4 +47,24 @@ fn main() {
             out.clear();
         }
     }
+}
+
+fn http(addr: &str) {
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("mcp-bench-server: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    match listener.local_addr() {
+        Ok(a) => println!("http://{a}/mcp"),
+        Err(e) => {
+            eprintln!("mcp-bench-server: {e}");
+            std::process::exit(1);
+        }
+    }
+    // The URL must reach the parent before the first connection.
+    let _ = std::io::stdout().flush();
+    mcp_bench::httpd::serve(listener);
 }
