@@ -244,13 +244,29 @@ mod tests {
     #[test]
     fn defaults_and_errors() {
         let a = parse(argv("--workload W1 --n 5 -- srv")).unwrap();
-        assert_eq!((a.adapter, a.era, a.blob_bytes), (Adapter::Blocking, Era::Legacy, 16 << 20));
+        assert_eq!(
+            (a.adapter, a.era, a.blob_bytes),
+            (Adapter::Blocking, Era::Legacy, 16 << 20)
+        );
         let (partial, e) = parse(argv("--workload W2 --n x -- srv")).unwrap_err();
-        assert_eq!(partial.workload, Workload::W2, "what was read is kept for the error line");
+        assert_eq!(
+            partial.workload,
+            Workload::W2,
+            "what was read is kept for the error line"
+        );
         assert!(e.contains("--n"), "{e}");
-        assert!(parse(argv("--workload W1 --n 5")).unwrap_err().1.contains("--"));
-        assert!(parse(argv("--n 5 -- s")).unwrap_err().1.contains("--workload"));
-        assert!(parse(argv("--workload W5 --n 5 -- s")).unwrap_err().1.contains("W5"));
+        assert!(parse(argv("--workload W1 --n 5"))
+            .unwrap_err()
+            .1
+            .contains("--"));
+        assert!(parse(argv("--n 5 -- s"))
+            .unwrap_err()
+            .1
+            .contains("--workload"));
+        assert!(parse(argv("--workload W5 --n 5 -- s"))
+            .unwrap_err()
+            .1
+            .contains("W5"));
         assert!(parse(argv("--workload W3 --n 1 --url http://x")).is_err());
     }
 

@@ -26,7 +26,8 @@ fn connection(conn: TcpStream) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, conn.try_clone()?);
     let mut writer = conn;
     let mut server = BenchServer::new();
-    let (mut line, mut body, mut out, mut reply) = (String::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut line, mut body, mut out, mut reply) =
+        (String::new(), Vec::new(), Vec::new(), Vec::new());
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
@@ -48,7 +49,9 @@ fn connection(conn: TcpStream) -> io::Result<()> {
                 let value = value.trim();
                 if name.eq_ignore_ascii_case("content-length") {
                     length = value.parse().map_err(|_| io::ErrorKind::InvalidData)?;
-                } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
+                } else if name.eq_ignore_ascii_case("connection")
+                    && value.eq_ignore_ascii_case("close")
+                {
                     close = true;
                 }
             }
@@ -66,13 +69,17 @@ fn connection(conn: TcpStream) -> io::Result<()> {
                 reply.extend_from_slice(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
             } else {
                 let json = out.strip_suffix(b"\n").unwrap_or(&out);
-                reply.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ");
+                reply.extend_from_slice(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ",
+                );
                 reply.extend_from_slice(itoa::Buffer::new().format(json.len()).as_bytes());
                 reply.extend_from_slice(b"\r\n\r\n");
                 reply.extend_from_slice(json);
             }
         } else {
-            reply.extend_from_slice(b"HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nContent-Length: 0\r\n\r\n");
+            reply.extend_from_slice(
+                b"HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nContent-Length: 0\r\n\r\n",
+            );
         }
         writer.write_all(&reply)?;
         if close {

@@ -11,7 +11,10 @@ pub fn cpu_time() -> Duration {
     match nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
         Ok(u) => {
             let t = |tv: nix::sys::time::TimeVal| {
-                Duration::new(tv.tv_sec().max(0) as u64, (tv.tv_usec().max(0) as u32) * 1000)
+                Duration::new(
+                    tv.tv_sec().max(0) as u64,
+                    (tv.tv_usec().max(0) as u32) * 1000,
+                )
             };
             t(u.user_time()) + t(u.system_time())
         }
@@ -82,7 +85,11 @@ fn head(client: &str, args: &Args) -> serde_json::Map<String, Value> {
 /// The success line.
 pub fn success(client: &str, args: &Args, m: Measured) -> String {
     let mut line = head(client, args);
-    let ops = if m.secs > 0.0 { args.n as f64 / m.secs } else { 0.0 };
+    let ops = if m.secs > 0.0 {
+        args.n as f64 / m.secs
+    } else {
+        0.0
+    };
     line.insert("secs".into(), json!(m.secs));
     line.insert("ops_per_sec".into(), json!(ops));
     line.insert("cpu_secs".into(), json!(m.cpu_secs));
@@ -115,17 +122,28 @@ mod tests {
 
     #[test]
     fn lines_have_the_contract_fields() {
-        let args = crate::cli::parse(
-            "--workload W2 --n 10 -- s".split(' ').map(String::from),
-        )
-        .unwrap();
+        let args =
+            crate::cli::parse("--workload W2 --n 10 -- s".split(' ').map(String::from)).unwrap();
         let ok: Value = serde_json::from_str(&success(
             "mcp-rs",
             &args,
-            Measured { secs: 0.5, cpu_secs: 0.25 },
+            Measured {
+                secs: 0.5,
+                cpu_secs: 0.25,
+            },
         ))
         .unwrap();
-        for key in ["client", "adapter", "era", "workload", "n", "secs", "ops_per_sec", "cpu_secs", "peak_rss_kib"] {
+        for key in [
+            "client",
+            "adapter",
+            "era",
+            "workload",
+            "n",
+            "secs",
+            "ops_per_sec",
+            "cpu_secs",
+            "peak_rss_kib",
+        ] {
             assert!(ok.get(key).is_some(), "{key} missing from {ok}");
         }
         assert_eq!(ok["ops_per_sec"], 20.0);

@@ -153,7 +153,12 @@ impl BenchServer {
             None => (None, None),
         };
         match (name.as_deref(), args) {
-            (Some("echo"), Some(ToolArgs { text: Some(text), .. })) => {
+            (
+                Some("echo"),
+                Some(ToolArgs {
+                    text: Some(text), ..
+                }),
+            ) => {
                 begin(out, id);
                 out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
                 // Writing JSON into a Vec cannot fail.
@@ -161,7 +166,12 @@ impl BenchServer {
                 out.extend_from_slice(b"}]");
                 end(out, modern);
             }
-            (Some("blob"), Some(ToolArgs { n: Some(n), kind, .. })) if n <= MAX_BLOB => {
+            (
+                Some("blob"),
+                Some(ToolArgs {
+                    n: Some(n), kind, ..
+                }),
+            ) if n <= MAX_BLOB => {
                 let item: &[u8] = match kind.as_deref() {
                     None | Some("image") => br#"{"content":[{"type":"image","mimeType":"application/octet-stream","data":""#,
                     Some("text") => br#"{"content":[{"type":"text","text":""#,
@@ -189,7 +199,9 @@ impl BenchServer {
 
     fn blob(&mut self, n: usize) -> &str {
         if self.blob.as_ref().is_none_or(|(len, _)| *len != n) {
-            let bytes: Vec<u8> = (0..n).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+            let bytes: Vec<u8> = (0..n)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect();
             let text = base64::engine::general_purpose::STANDARD.encode(bytes);
             self.blob = Some((n, text));
         }
@@ -244,15 +256,28 @@ mod tests {
         let mut s = BenchServer::new();
         let init = ask(&mut s, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})).unwrap();
         assert_eq!(init["result"]["protocolVersion"], "2025-06-18");
-        assert_eq!(ask(&mut s, json!({"jsonrpc":"2.0","method":"notifications/initialized"})), None);
+        assert_eq!(
+            ask(
+                &mut s,
+                json!({"jsonrpc":"2.0","method":"notifications/initialized"})
+            ),
+            None
+        );
         let meta = json!({"io.modelcontextprotocol/protocolVersion": MODERN});
-        let disc = ask(&mut s, json!({"jsonrpc":"2.0","id":"d","method":"server/discover","params":{"_meta":meta}})).unwrap();
+        let disc = ask(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":"d","method":"server/discover","params":{"_meta":meta}}),
+        )
+        .unwrap();
         assert_eq!(disc["id"], "d");
         assert_eq!(disc["result"]["resultType"], "complete");
         assert_eq!(disc["result"]["supportedVersions"][0], MODERN);
 
         let echo = ask(&mut s, json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"he\"llo\n"}}})).unwrap();
-        assert_eq!(echo["result"], json!({"content":[{"type":"text","text":"he\"llo\n"}]}));
+        assert_eq!(
+            echo["result"],
+            json!({"content":[{"type":"text","text":"he\"llo\n"}]})
+        );
         let echo = ask(&mut s, json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"},"_meta":meta}})).unwrap();
         assert_eq!(echo["result"]["resultType"], "complete");
 
@@ -260,11 +285,17 @@ mod tests {
             let blob = ask(&mut s, json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"blob","arguments":{"n":n,"kind":"image"}}})).unwrap();
             let data = blob["result"]["content"][0]["data"].as_str().unwrap();
             assert_eq!(data.len(), crate::cli::base64_len(n));
-            let decoded = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap();
             assert_eq!(decoded.len(), n);
             assert_eq!(blob["result"]["content"][0]["type"], "image");
         }
-        let tools = ask(&mut s, json!({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":meta}})).unwrap();
+        let tools = ask(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":meta}}),
+        )
+        .unwrap();
         assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 2);
         assert_eq!(tools["result"]["ttlMs"], 0);
     }

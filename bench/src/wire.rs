@@ -20,7 +20,10 @@ use crate::server::BenchServer;
 /// The client configuration of every benchmark run: the era is given, not
 /// detected; `lift_line_cap` removes the frame size limit.
 pub fn config(era: Era, lift_line_cap: bool) -> Config {
-    let mut cfg = Config::new(Implementation::new("mcp-bench-client", env!("CARGO_PKG_VERSION")));
+    let mut cfg = Config::new(Implementation::new(
+        "mcp-bench-client",
+        env!("CARGO_PKG_VERSION"),
+    ));
     cfg.era = match era {
         Era::Legacy => EraPreference::Legacy,
         Era::Modern => EraPreference::Modern,
@@ -56,9 +59,8 @@ impl Template {
         let v: Value = serde_json::from_slice(frame).ok()?;
         let id = v.get("id")?.as_u64()?;
         let needle = format!("\"id\":{id}");
-        let at = memchr::memmem::find_iter(frame, needle.as_bytes()).find(|&at| {
-            matches!(frame.get(at + needle.len()), Some(b',' | b'}'))
-        })?;
+        let at = memchr::memmem::find_iter(frame, needle.as_bytes())
+            .find(|&at| matches!(frame.get(at + needle.len()), Some(b',' | b'}')))?;
         Some(Template {
             prefix: frame[..at + 5].to_vec(),
             suffix: frame[at + needle.len()..].to_vec(),
@@ -127,11 +129,17 @@ pub fn script(era: Era, tool: &str, arguments: &Value) -> Result<Script, String>
                 server.handle(line, &mut answers);
                 replies += usize::from(answers.len() > before);
             }
-            steps.push(Step { bytes: wrote, replies });
-            core.handle_bytes(now, &answers).map_err(|e| e.to_string())?;
+            steps.push(Step {
+                bytes: wrote,
+                replies,
+            });
+            core.handle_bytes(now, &answers)
+                .map_err(|e| e.to_string())?;
         }
         if !core.is_ready() {
-            return Err(format!("the core did not become ready in {era} against the bench server"));
+            return Err(format!(
+                "the core did not become ready in {era} against the bench server"
+            ));
         }
         Ok((core, steps))
     };
@@ -144,8 +152,12 @@ pub fn script(era: Era, tool: &str, arguments: &Value) -> Result<Script, String>
     let call = first_frame(&mut core).ok_or("the core sent no tools/call")?;
 
     let (mut core, _) = handshake_core()?;
-    core.request::<ListTools>(now, &PaginatedRequestParams::default(), RequestOptions::default())
-        .map_err(|e| e.to_string())?;
+    core.request::<ListTools>(
+        now,
+        &PaginatedRequestParams::default(),
+        RequestOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
     let list = first_frame(&mut core).ok_or("the core sent no tools/list")?;
     Ok(Script {
         handshake,
@@ -184,7 +196,10 @@ mod tests {
     fn scripts_of_both_eras() {
         let legacy = script(Era::Legacy, "echo", &echo_args()).unwrap();
         let first = String::from_utf8(legacy.handshake[0].bytes.clone()).unwrap();
-        assert!(first.contains("\"initialize\"") && first.contains("2025-11-25"), "{first}");
+        assert!(
+            first.contains("\"initialize\"") && first.contains("2025-11-25"),
+            "{first}"
+        );
         assert_eq!(legacy.handshake[0].replies, 1);
         let last = legacy.handshake.last().unwrap();
         assert!(String::from_utf8_lossy(&last.bytes).contains("notifications/initialized"));

@@ -11,7 +11,7 @@ use mcp_proto::api::{CallOptions, Operations};
 use mcp_proto::{Call, Reply, UsageError};
 use serde::de::DeserializeOwned;
 
-use crate::driver::{Driver, Msg};
+use crate::driver::{Conn, Msg};
 use crate::process::{self, ServerCommand, Shutdown};
 use mcp_adapter::group::Group;
 use mcp_adapter::session::{Input, Parts, Session};
@@ -130,7 +130,6 @@ impl Builder {
         let settings = self.settings;
 
         let (tx, rx) = mpsc::channel::<Msg>();
-        let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
         let status = Arc::new(Status::default());
         let ring = Arc::new(Ring::new(settings.stderr_capacity()));
 
@@ -141,46 +140,14 @@ impl Builder {
                 .spawn(f)
                 .map_err(Error::Io)
         };
-        let mut group = None;
-        let mut engine = None;
-        let mut writer_channel = None;
-        match link {
-            Link::Stream {
-                reader,
-                writer,
-                stderr: stderr_pipe,
-                process,
-            } => {
-                group = process.as_ref().map(|(pid, _)| Group(*pid));
-                writer_channel = Some(write_tx);
-                let writer_tx = tx.clone();
-                threads.writer = Some(spawn(
-                    "writer",
-                    Box::new(move || write_loop(writer, write_rx, writer_tx)),
-                )?);
-                let reader_tx = tx.clone();
-                threads.readers.push(spawn(
-                    "stdout",
-                    Box::new(move || read_loop(reader, reader_tx)),
-                )?);
-                if let Some(pipe) = stderr_pipe {
-                    let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
-                    threads.readers.push(spawn(
-                        "stderr",
-                        Box::new(move || mcp_adapter::stderr::drain(pipe, ring, on_line)),
-                    )?);
-                }
-                if let Some((_, wait)) = process {
-                    let waiter_tx = tx.clone();
-                    threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
-                }
-            }
-            Link::Http => engine = Some(crate::http::Engine::new(&settings.http, tx.clone())),
-        }
         let (dispatcher, dispatch_thread) =
             mcp_adapter::dispatch::spawn(settings.notifications.clone())?;
         threads.dispatcher = Some(dispatch_thread);
         let answers_tx = tx.clone();
+        let group = match &link {
+            Link::Stream { process, .. } => process.as_ref().map(|(pid, _)| Group(*pid)),
+            Link::Http => None,
+        };
         let session = Session::new(
             core,
             Parts {
@@ -196,18 +163,61 @@ impl Builder {
                 shutdown: settings.shutdown,
             },
         );
-        let driver = Driver {
-            session,
-            rx,
-            writer: writer_channel,
-            status: status.clone(),
-            http: engine,
+        let direct = matches!(link, Link::Stream { .. });
+        let conn = match link {
+            Link::Stream {
+                reader,
+                writer,
+                stderr: stderr_pipe,
+                process,
+            } => {
+                let (wake_tx, wake_rx) = mpsc::channel::<()>();
+                let conn = Arc::new(Conn::new(
+                    session,
+                    None,
+                    Some(writer),
+                    Some(wake_tx),
+                    tx.clone(),
+                ));
+                let writer_conn = conn.clone();
+                threads.writer = Some(spawn(
+                    "writer",
+                    Box::new(move || writer_conn.write_loop(wake_rx)),
+                )?);
+                let reader_conn = conn.clone();
+                threads.readers.push(spawn(
+                    "stdout",
+                    Box::new(move || read_loop(reader, &reader_conn)),
+                )?);
+                if let Some(pipe) = stderr_pipe {
+                    let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
+                    threads.readers.push(spawn(
+                        "stderr",
+                        Box::new(move || mcp_adapter::stderr::drain(pipe, ring, on_line)),
+                    )?);
+                }
+                if let Some((_, wait)) = process {
+                    let waiter_tx = tx.clone();
+                    threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
+                }
+                conn
+            }
+            Link::Http => {
+                let engine = crate::http::Engine::new(&settings.http, tx.clone());
+                Arc::new(Conn::new(session, Some(engine), None, None, tx.clone()))
+            }
         };
-        threads.driver = Some(spawn("driver", Box::new(move || driver.run()))?);
+        let (driver_conn, driver_status) = (conn.clone(), status.clone());
+        threads.driver = Some(spawn(
+            "driver",
+            Box::new(move || driver_conn.run(rx, driver_status)),
+        )?);
 
         let client = Client {
             inner: Arc::new(Inner {
                 tx,
+                conn,
+                direct,
                 status,
                 stderr: ring,
                 next_ticket: AtomicU64::new(1),
@@ -260,6 +270,11 @@ struct Threads {
 
 struct Inner {
     tx: Sender<Msg>,
+    /// The connection, for starting calls on this thread.
+    conn: Arc<Conn>,
+    /// Calls start on the caller's thread (a byte stream), not through the
+    /// driver (HTTP, whose exchanges the driver's engine runs).
+    direct: bool,
     status: Arc<Status>,
     stderr: Arc<Ring>,
     next_ticket: AtomicU64,
@@ -390,7 +405,7 @@ impl Client {
         let (reply, rx) = mpsc::channel();
         let mut request = opts.request;
         request.progress |= opts.on_progress.is_some();
-        let msg = Msg::Session(Input::Start {
+        let input = Input::Start {
             ticket,
             call,
             opts: request,
@@ -398,11 +413,16 @@ impl Client {
             reply: Box::new(move |r| {
                 let _ = reply.send(r);
             }),
-        });
-        self.inner
-            .tx
-            .send(msg)
-            .map_err(|_| Error::closed(mcp_proto::CloseReason::ClosedByUser))?;
+        };
+        if self.inner.direct {
+            let s = self.inner.conn.direct(input);
+            self.inner.conn.write_out(s);
+        } else {
+            self.inner
+                .tx
+                .send(Msg::Session(input))
+                .map_err(|_| Error::closed(mcp_proto::CloseReason::ClosedByUser))?;
+        }
         Ok(PendingCall {
             ticket,
             rx,
@@ -503,41 +523,17 @@ impl Canceller {
     }
 }
 
-fn read_loop(mut reader: impl Read, tx: Sender<Msg>) {
+fn read_loop(mut reader: impl Read, conn: &Conn) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => {
-                if tx
-                    .send(Msg::Session(Input::Bytes(buf[..n].to_vec())))
-                    .is_err()
-                {
-                    return;
-                }
-            }
+            Ok(n) => conn.received(buf[..n].to_vec()),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
     }
-    let _ = tx.send(Msg::Session(Input::Eof));
-}
-
-fn write_loop(mut writer: impl Write, rx: Receiver<Vec<u8>>, tx: Sender<Msg>) {
-    for bytes in rx.iter() {
-        if writer
-            .write_all(&bytes)
-            .and_then(|()| writer.flush())
-            .is_err()
-        {
-            // The server stopped reading (it is exiting, or broken): tell the
-            // driver, and keep draining so nothing waits on this thread.
-            let _ = tx.send(Msg::Session(Input::WriteFailed));
-            for _ in rx.iter() {}
-            return;
-        }
-    }
-    // The channel closed: closing stdin is the first step of shutdown.
+    let _ = conn.tx.send(Msg::Session(Input::Eof));
 }
 
 /// A two-way socket the client can split into a reader and a writer and

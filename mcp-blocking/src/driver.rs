@@ -1,27 +1,39 @@
-//! The driver: one thread that owns the session (the core and everything
-//! around it) and is the only place that reads the clock. Everything else
-//! talks to it through one channel.
+//! The connection: the session (the core and everything around it) behind
+//! one lock, driven by whichever thread has something for it.
 //!
 //! ```text
-//! user threads ──Start/Cancel/Close──┐
-//! stdout reader ──Bytes/Eof──────────┤
-//! waiter ──Exited────────────────────┼──► driver ──► session ──► writer (stdin)
-//! HTTP threads ──Http────────────────┤                 │       └► HTTP threads
-//! input threads ──Answer─────────────┘                 └─► dispatcher (callbacks, replies)
+//! user threads ──Start (stdio)──────► session ──► outbox ──► stdin (by the caller,
+//! stdout reader ──Bytes─────────────►    ▲                    or the writer thread)
+//! user threads ──Start (HTTP), Cancel,   │
+//!   Close; waiter ──Exited; input ───► driver (timers, shutdown, HTTP threads)
+//!   threads ──Answer; HTTP ──Http
 //! ```
 //!
-//! No thread here blocks on something another one needs: the writer may wait
-//! on a slow server, callbacks may take their time, the driver never waits
-//! for either. What to do is the session's business
-//! ([`mcp_adapter::session`]); this file only does it.
+//! The hot path has no thread in the middle: a caller starts its call on
+//! the session and writes the frame to the server's stdin itself; the
+//! stdout reader feeds the server's bytes to the session, which hands each
+//! answer to its caller. Everything else goes to the driver thread, which
+//! also runs the timers and the shutdown.
+//!
+//! No thread blocks on something another one needs while holding the
+//! session: frames queue in the outbox under the session lock and are
+//! written outside it, in order, by whoever holds the writer (a caller, or
+//! the writer thread for frames the reader or the driver produced: those
+//! two must never block on a full pipe). What to do is the session's
+//! business ([`mcp_adapter::session`]); this file only does it.
 
+use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use mcp_adapter::session::{HttpMsg, Input, Io, Session};
 use mcp_adapter::Status;
 use mcp_proto::http::ExchangeId;
+
+/// The longest the driver sleeps without a timer due: a call started
+/// meanwhile with a deadline later than this needs no wake-up message.
+const IDLE_TICK: Duration = Duration::from_secs(1);
 
 /// A message to the driver.
 // Nearly every message is a session input: boxing it would cost an
@@ -34,53 +46,76 @@ pub(crate) enum Msg {
     Http(ExchangeId, HttpMsg),
     /// An HTTP exchange's thread finished.
     HttpDone(ExchangeId),
+    /// Look at the session again: a timer moved earlier, or it is done.
+    Wake,
 }
 
-pub(crate) struct Driver {
-    pub(crate) session: Session,
-    pub(crate) rx: Receiver<Msg>,
-    pub(crate) writer: Option<Sender<Vec<u8>>>,
-    pub(crate) status: Arc<Status>,
+/// What the threads share under the session lock.
+pub(crate) struct Shared {
+    session: Session,
     /// The HTTP client, for a connection over HTTP.
-    pub(crate) http: Option<crate::http::Engine>,
+    http: Option<crate::http::Engine>,
+    /// Frames not yet written, in the order the session produced them.
+    outbox: Vec<u8>,
+    /// Close the server's stdin once the outbox is written.
+    close_writer: bool,
+    /// Wakes the writer thread; gone once the driver has finished.
+    writer_wake: Option<Sender<()>>,
+    /// When the driver will next look at the timers by itself.
+    driver_wakes: Option<Instant>,
+    /// The driver has finished: inputs are refused.
+    over: bool,
 }
 
-impl Driver {
-    /// Runs until the connection is closed and the process is gone.
-    pub(crate) fn run(mut self) {
-        loop {
-            self.perform_io();
-            if self.session.is_done() {
-                break;
+impl Shared {
+    /// Does the I/O the session asks for, except writing (see
+    /// [`Conn::write_out`]).
+    fn perform_io(&mut self) {
+        while let Some(io) = self.session.poll_io() {
+            match io {
+                Io::Transmit(bytes) => {
+                    if self.close_writer {
+                        continue;
+                    }
+                    if self.outbox.is_empty() {
+                        self.outbox = bytes;
+                    } else {
+                        self.outbox.extend_from_slice(&bytes);
+                    }
+                }
+                Io::CloseWriter => self.close_writer = true,
+                Io::CloseTransport => {
+                    self.close_writer = true;
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.abort_all();
+                    }
+                }
+                Io::Http(req) => {
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.start(req);
+                    }
+                }
+                Io::AbortHttp(id) => {
+                    if let Some(engine) = self.http.as_mut() {
+                        engine.abort(id);
+                    }
+                }
             }
-            let now = Instant::now();
-            let msg = match self.session.poll_timeout(now) {
-                Some(at) => match self.rx.recv_timeout(at.saturating_duration_since(now)) {
-                    Ok(m) => Some(m),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => break,
-                },
-                None => match self.rx.recv() {
-                    Ok(m) => Some(m),
-                    Err(_) => break,
-                },
-            };
-            if let Some(m) = msg {
-                self.handle(m);
-            }
-            self.session.handle_timeout(Instant::now());
         }
-        // Whatever is still waiting learns why it will never be answered.
-        self.session.finish();
-        self.writer = None;
-        let left = match self.http.take() {
-            Some(mut engine) => engine.shutdown(Duration::from_secs(2)),
-            None => 0,
-        };
-        self.status.update(|s| {
-            s.threads_left = left;
-            s.finished = true;
-        });
+    }
+
+    /// Whether the writer has something to do.
+    fn writer_due(&self) -> bool {
+        !self.outbox.is_empty() || self.close_writer
+    }
+
+    /// Wakes the writer thread if there is something to write.
+    fn signal_writer(&self) {
+        if self.writer_due() {
+            if let Some(w) = &self.writer_wake {
+                let _ = w.send(());
+            }
+        }
     }
 
     fn handle(&mut self, msg: Msg) {
@@ -98,38 +133,182 @@ impl Driver {
                     engine.done(id);
                 }
             }
+            Msg::Wake => {}
+        }
+    }
+}
+
+/// The connection, shared by the client's handles and its threads.
+pub(crate) struct Conn {
+    shared: Mutex<Shared>,
+    /// The server's stdin; `None` once closed (or for HTTP).
+    writer: Mutex<Option<Box<dyn Write + Send>>>,
+    /// The driver's inbox.
+    pub(crate) tx: Sender<Msg>,
+}
+
+impl Conn {
+    /// A connection around `session`; the writer thread (for a byte
+    /// stream) waits on `writer_wake`.
+    pub(crate) fn new(
+        session: Session,
+        http: Option<crate::http::Engine>,
+        writer: Option<Box<dyn Write + Send>>,
+        writer_wake: Option<Sender<()>>,
+        tx: Sender<Msg>,
+    ) -> Conn {
+        Conn {
+            shared: Mutex::new(Shared {
+                session,
+                http,
+                outbox: Vec::new(),
+                close_writer: false,
+                writer_wake,
+                driver_wakes: None,
+                over: false,
+            }),
+            writer: Mutex::new(writer),
+            tx,
         }
     }
 
-    /// Does the I/O the session asks for.
-    fn perform_io(&mut self) {
-        while let Some(io) = self.session.poll_io() {
-            match io {
-                Io::Transmit(bytes) => {
-                    if let Some(w) = &self.writer {
-                        if w.send(bytes).is_err() {
-                            self.writer = None;
-                        }
-                    }
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // A panic under the lock (a user's reply closure cannot run here;
+        // the session catches handler panics) must not wedge the client.
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands `input` to the session on this thread, and tells the driver
+    /// if its timers or its end moved. Returns the lock, for writing.
+    pub(crate) fn direct(&self, input: Input) -> MutexGuard<'_, Shared> {
+        let mut s = self.lock();
+        if s.over {
+            s.session.refuse(input);
+            return s;
+        }
+        let now = Instant::now();
+        s.session.handle(now, input);
+        s.perform_io();
+        let earlier = s
+            .session
+            .poll_timeout(now)
+            .is_some_and(|t| s.driver_wakes.is_none_or(|w| t < w));
+        if earlier || s.session.is_done() {
+            let _ = self.tx.send(Msg::Wake);
+        }
+        s
+    }
+
+    /// For the stdout reader: `bytes` from the server. Never blocks on the
+    /// pipe to the server (the writer thread writes what this produced).
+    pub(crate) fn received(&self, bytes: Vec<u8>) {
+        self.direct(Input::Bytes(bytes)).signal_writer();
+    }
+
+    /// Writes the outbox to the server on this thread, unless another
+    /// thread is writing (it then writes these frames too, in order).
+    /// Called with the session lock held, which it releases.
+    pub(crate) fn write_out<'a>(&'a self, mut s: MutexGuard<'a, Shared>) {
+        let mut w = match self.writer.try_lock() {
+            Ok(w) => w,
+            Err(TryLockError::WouldBlock) => return,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        };
+        loop {
+            if s.outbox.is_empty() {
+                if s.close_writer {
+                    // Dropping stdin is closing it: the first step of shutdown.
+                    *w = None;
                 }
-                Io::CloseWriter => self.writer = None,
-                Io::CloseTransport => {
-                    self.writer = None;
-                    if let Some(engine) = self.http.as_mut() {
-                        engine.abort_all();
-                    }
-                }
-                Io::Http(req) => {
-                    if let Some(engine) = self.http.as_mut() {
-                        engine.start(req);
-                    }
-                }
-                Io::AbortHttp(id) => {
-                    if let Some(engine) = self.http.as_mut() {
-                        engine.abort(id);
-                    }
-                }
+                // Let go of the writer while still holding the session:
+                // whoever queues next finds the writer free, or is seen here.
+                drop(w);
+                return;
+            }
+            let mut bytes = std::mem::take(&mut s.outbox);
+            drop(s);
+            let failed = match w.as_mut() {
+                Some(out) => out.write_all(&bytes).and_then(|()| out.flush()).is_err(),
+                None => false,
+            };
+            if failed {
+                // The server stopped reading (it is exiting, or broken).
+                *w = None;
+                let _ = self.tx.send(Msg::Session(Input::WriteFailed));
+            }
+            s = self.lock();
+            if s.outbox.is_empty() {
+                // Keep the allocation for the next frames.
+                bytes.clear();
+                s.outbox = bytes;
             }
         }
+    }
+
+    /// The writer thread: writes what the reader and the driver queued,
+    /// until the driver has finished; then closes the server's stdin.
+    pub(crate) fn write_loop(&self, wake: Receiver<()>) {
+        for () in wake.iter() {
+            self.write_out(self.lock());
+        }
+        let mut s = self.lock();
+        s.close_writer = true;
+        self.write_out(s);
+        *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The driver thread: runs until the connection is closed and the
+    /// process is gone.
+    pub(crate) fn run(&self, rx: Receiver<Msg>, status: Arc<Status>) {
+        loop {
+            let wait = {
+                let mut s = self.lock();
+                s.perform_io();
+                s.signal_writer();
+                if s.session.is_done() {
+                    break;
+                }
+                let now = Instant::now();
+                let at = s
+                    .session
+                    .poll_timeout(now)
+                    .map_or(now + IDLE_TICK, |t| t.min(now + IDLE_TICK));
+                s.driver_wakes = Some(at);
+                at.saturating_duration_since(now)
+            };
+            let msg = match rx.recv_timeout(wait) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            let mut s = self.lock();
+            if let Some(m) = msg {
+                s.handle(m);
+            }
+            s.session.handle_timeout(Instant::now());
+        }
+        // Whatever is still waiting learns why it will never be answered.
+        let mut s = self.lock();
+        s.session.finish();
+        s.over = true;
+        s.close_writer = true;
+        // The writer thread writes what is queued, closes stdin and ends.
+        s.writer_wake = None;
+        let http = s.http.take();
+        drop(s);
+        // Calls that reached the inbox meanwhile are refused, not lost.
+        while let Ok(msg) = rx.try_recv() {
+            if let Msg::Session(input) = msg {
+                self.lock().session.refuse(input);
+            }
+        }
+        let left = match http {
+            Some(mut engine) => engine.shutdown(Duration::from_secs(2)),
+            None => 0,
+        };
+        status.update(|s| {
+            s.threads_left = left;
+            s.finished = true;
+        });
     }
 }

@@ -12,16 +12,19 @@ use mcp_bench::report::{self, Measured, Timer};
 use mcp_bench::watchdog::{Watchdog, STALL};
 use mcp_bench::wire;
 use mcp_proto::api::Operations;
+use mcp_proto::http::HttpOptions;
 use mcp_proto::methods::CallTool;
 use mcp_proto::model::{CallToolRequestParams, CallToolResult, ContentBlock};
-use mcp_proto::http::HttpOptions;
 use mcp_proto::Call;
 
 const CLIENT: &str = "mcp-rs";
 
 fn main() {
     let parsed = cli::parse(std::env::args().skip(1)).map(|args| {
-        let dog = Watchdog::start(STALL, report::failure(CLIENT, &args, "no progress for 60 s"));
+        let dog = Watchdog::start(
+            STALL,
+            report::failure(CLIENT, &args, "no progress for 60 s"),
+        );
         let result = match args.adapter {
             Adapter::Blocking => blocking::run(&args, &dog),
             Adapter::Smol => smol::run(&args, &dog),
@@ -93,7 +96,10 @@ mod blocking {
                 let client = connect(args)?;
                 let tools = client.list_tools().map_err(text)?;
                 if tools.tools.len() != 2 {
-                    return Err(format!("tools/list gave {} tools, not 2", tools.tools.len()));
+                    return Err(format!(
+                        "tools/list gave {} tools, not 2",
+                        tools.tools.len()
+                    ));
                 }
                 client.close();
                 dog.tick();
@@ -109,7 +115,11 @@ mod blocking {
                 let mut sent = 0;
                 while sent < args.n || !window.is_empty() {
                     while sent < args.n && window.len() < WINDOW {
-                        window.push_back(client.start(call.clone(), Default::default()).map_err(text)?);
+                        window.push_back(
+                            client
+                                .start(call.clone(), Default::default())
+                                .map_err(text)?,
+                        );
                         sent += 1;
                     }
                     if let Some(p) = window.pop_front() {
@@ -168,7 +178,10 @@ mod smol {
                 let client = connect(args).await?;
                 let tools = client.list_tools().await.map_err(text)?;
                 if tools.tools.len() != 2 {
-                    return Err(format!("tools/list gave {} tools, not 2", tools.tools.len()));
+                    return Err(format!(
+                        "tools/list gave {} tools, not 2",
+                        tools.tools.len()
+                    ));
                 }
                 client.close().await;
                 dog.tick();
@@ -184,7 +197,11 @@ mod smol {
                 let mut sent = 0;
                 while sent < args.n || !window.is_empty() {
                     while sent < args.n && window.len() < WINDOW {
-                        window.push_back(client.start(call.clone(), Default::default()).map_err(text)?);
+                        window.push_back(
+                            client
+                                .start(call.clone(), Default::default())
+                                .map_err(text)?,
+                        );
                         sent += 1;
                     }
                     if let Some(p) = window.pop_front() {

@@ -119,7 +119,8 @@ impl Server {
 
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
         let w = self.stdin.as_mut().ok_or("stdin is closed")?;
-        w.write_all(bytes).map_err(|e| format!("writing to the server: {e}"))
+        w.write_all(bytes)
+            .map_err(|e| format!("writing to the server: {e}"))
     }
 
     /// Reads `n` whole lines, unparsed.

@@ -41,7 +41,11 @@ fn main() {
         // Answer now unless another whole request is already here: replies
         // to requests that came together leave together.
         if !input.buffer().contains(&b'\n') || out.len() >= 1 << 20 {
-            if output.write_all(&out).and_then(|()| output.flush()).is_err() {
+            if output
+                .write_all(&out)
+                .and_then(|()| output.flush())
+                .is_err()
+            {
                 break;
             }
             out.clear();

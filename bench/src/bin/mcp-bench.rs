@@ -82,7 +82,10 @@ fn main() {
     if let Some(dir) = opts.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::write(&opts.out, serde_json::to_vec_pretty(&Value::Object(all)).unwrap_or_default()) {
+    match std::fs::write(
+        &opts.out,
+        serde_json::to_vec_pretty(&Value::Object(all)).unwrap_or_default(),
+    ) {
         Ok(()) => println!("\nAll figures: {}", opts.out.display()),
         Err(e) => {
             eprintln!("mcp-bench: cannot write {}: {e}", opts.out.display());
@@ -95,8 +98,10 @@ fn machine() -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -118,7 +123,11 @@ fn describe(m: &Value) -> String {
 /// A core past its handshake with a server offering tools and resources.
 fn ready_core(modern: bool, now: Instant) -> Client {
     let cfg = Config {
-        era: if modern { EraPreference::Modern } else { EraPreference::Legacy },
+        era: if modern {
+            EraPreference::Modern
+        } else {
+            EraPreference::Legacy
+        },
         limits: Limits {
             max_pending_calls: 1 << 20,
             max_frame_size: usize::MAX,
@@ -179,13 +188,21 @@ fn issue_with<M: Method>(c: &mut Client, now: Instant, p: &M::Params, o: Request
 }
 
 /// Feeds `frames` and decodes each result into `T`; returns the time.
-fn receive<T: DeserializeOwned>(c: &mut Client, now: Instant, frames: &[Vec<u8>], _: usize) -> Duration {
+fn receive<T: DeserializeOwned>(
+    c: &mut Client,
+    now: Instant,
+    frames: &[Vec<u8>],
+    _: usize,
+) -> Duration {
     let t = Instant::now();
     let mut done = 0;
     for f in frames {
         let _ = c.handle_bytes(now, black_box(f));
         while let Some(out) = c.poll_output() {
-            if let Output::Event(Event::Response { result: Ok(reply), .. }) = out {
+            if let Output::Event(Event::Response {
+                result: Ok(reply), ..
+            }) = out
+            {
                 black_box(reply.decode::<T>().expect("a typed result"));
                 done += 1;
             }
@@ -236,10 +253,16 @@ fn shapes() -> Vec<Shape> {
 }
 
 fn codec(opts: &Opts) -> Value {
-    let budget = if opts.quick { Duration::from_millis(200) } else { Duration::from_secs(2) };
+    let budget = if opts.quick {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(2)
+    };
     println!("## codec: a response frame in, its typed result out\n");
     println!("Against `serde_json::from_slice::<IgnoredAny>` on the same bytes (ratio = floor time / our time; target >= 0.6).\n");
-    println!("| frame | era | bytes | ours frames/s | ours MB/s | floor frames/s | floor MB/s | ratio |");
+    println!(
+        "| frame | era | bytes | ours frames/s | ours MB/s | floor frames/s | floor MB/s | ratio |"
+    );
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut rows = Vec::new();
     let start = Instant::now();
@@ -273,7 +296,9 @@ fn codec(opts: &Opts) -> Value {
                     .collect();
                 let t = Instant::now();
                 for f in &batch_frames {
-                    black_box(serde_json::from_slice::<IgnoredAny>(black_box(f)).expect("valid JSON"));
+                    black_box(
+                        serde_json::from_slice::<IgnoredAny>(black_box(f)).expect("valid JSON"),
+                    );
                 }
                 floor += t.elapsed();
                 ours += (shape.run)(&mut c, start, &batch_frames, batch);
@@ -306,7 +331,11 @@ fn codec(opts: &Opts) -> Value {
 // ----------------------------------------------------------------- core --
 
 fn core(opts: &Opts) -> Value {
-    let budget = if opts.quick { Duration::from_millis(200) } else { Duration::from_secs(2) };
+    let budget = if opts.quick {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(2)
+    };
     println!("## core: round trips in memory, no I/O\n");
     println!("`request::<CallTool>`, the frame taken, the answer fed back, the typed result decoded and checked.\n");
     println!("| era | round trips/s | ns per round trip |");
@@ -329,7 +358,9 @@ fn core(opts: &Opts) -> Value {
         let t = Instant::now();
         while t.elapsed() < budget {
             for _ in 0..1000 {
-                let call = c.request::<CallTool>(start, &params, RequestOptions::default()).expect("request");
+                let call = c
+                    .request::<CallTool>(start, &params, RequestOptions::default())
+                    .expect("request");
                 let mut id = None;
                 while let Some(out) = c.poll_output() {
                     if let Output::Transmit(bytes) = out {
@@ -344,7 +375,11 @@ fn core(opts: &Opts) -> Value {
                 let _ = c.handle_bytes(start, &frame);
                 let mut ok = false;
                 while let Some(out) = c.poll_output() {
-                    if let Output::Event(Event::Response { call: done, result: Ok(reply) }) = out {
+                    if let Output::Event(Event::Response {
+                        call: done,
+                        result: Ok(reply),
+                    }) = out
+                    {
                         let r: CallToolResult = reply.decode().expect("decodes");
                         ok = done == call && !r.content.is_empty();
                     }
@@ -355,7 +390,11 @@ fn core(opts: &Opts) -> Value {
         }
         let secs = t.elapsed().as_secs_f64();
         let era = if modern { "modern" } else { "legacy" };
-        println!("| {era} | {:.0} | {:.0} |", n as f64 / secs, secs * 1e9 / n as f64);
+        println!(
+            "| {era} | {:.0} | {:.0} |",
+            n as f64 / secs,
+            secs * 1e9 / n as f64
+        );
         rows.push(json!({"era": era, "round_trips_per_sec": n as f64 / secs}));
     }
     println!();
@@ -372,7 +411,11 @@ fn find_id(frame: &[u8]) -> Option<String> {
 
 fn bin(name: &str) -> PathBuf {
     let here = std::env::current_exe().ok();
-    let dir = here.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let dir = here
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     dir.join(name)
 }
 
@@ -389,7 +432,8 @@ fn drive(pinned: bool, program: &str, args: &[String]) -> Value {
     match cmd.output() {
         Ok(out) => {
             let line = String::from_utf8_lossy(&out.stdout);
-            serde_json::from_str(line.trim()).unwrap_or_else(|_| json!({"error": format!("no result line: {line:?}")}))
+            serde_json::from_str(line.trim())
+                .unwrap_or_else(|_| json!({"error": format!("no result line: {line:?}")}))
         }
         Err(e) => json!({"error": format!("cannot run {program}: {e}")}),
     }
@@ -404,10 +448,22 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn args(&self, adapter: &str, server: &[String]) -> Vec<String> {
-        let mut a: Vec<String> = vec!["--adapter".into(), adapter.into(), "--workload".into(), self.workload.into(),
-            "--n".into(), self.n.to_string(), "--era".into(), self.era.into()];
+        let mut a: Vec<String> = vec![
+            "--adapter".into(),
+            adapter.into(),
+            "--workload".into(),
+            self.workload.into(),
+            "--n".into(),
+            self.n.to_string(),
+            "--era".into(),
+            self.era.into(),
+        ];
         if let Some(b) = self.blob {
-            a.extend(["--lift-line-cap".into(), "--blob-bytes".into(), b.to_string()]);
+            a.extend([
+                "--lift-line-cap".into(),
+                "--blob-bytes".into(),
+                b.to_string(),
+            ]);
         }
         a.push("--".into());
         a.extend(server.iter().cloned());
@@ -430,12 +486,27 @@ fn stdio(opts: &Opts) -> Value {
     for pinned in [true, false] {
         for era in ["legacy", "modern"] {
             for (workload, n, blob) in [
-                ("W1", if q { 5_000 } else if pinned { 100_000 } else { 30_000 }, None),
+                (
+                    "W1",
+                    if q {
+                        5_000
+                    } else if pinned {
+                        100_000
+                    } else {
+                        30_000
+                    },
+                    None,
+                ),
                 ("W2", if q { 20_000 } else { 300_000 }, None),
                 ("W3", if q { 2 } else { 10 }, Some(16 << 20)),
                 ("W4", if q { 20 } else { 300 }, None),
             ] {
-                let run = Run { workload, era, n, blob };
+                let run = Run {
+                    workload,
+                    era,
+                    n,
+                    blob,
+                };
                 let floor = drive(pinned, "mcp-bench-floor", &run.args("blocking", &server));
                 let mut cells = Vec::new();
                 let mut row = json!({"pinned": pinned, "era": era, "workload": workload, "n": n, "floor": floor});
@@ -471,7 +542,11 @@ fn cell(v: &Value, ratio: f64) -> String {
         return format!("error: {}", e.as_str().unwrap_or(""));
     }
     let ops = num(v, "ops_per_sec");
-    let ops = if ops >= 100.0 { format!("{ops:.0}") } else { format!("{ops:.1}") };
+    let ops = if ops >= 100.0 {
+        format!("{ops:.0}")
+    } else {
+        format!("{ops:.1}")
+    };
     if ratio.is_nan() {
         ops
     } else {
@@ -484,17 +559,29 @@ fn w3_memory(opts: &Opts, server: &[String]) -> Value {
     println!("Pinned, legacy era, `--lift-line-cap`. The frame is the whole response line (base64 is 4/3 of the blob). Target: peak <= 2 x payload + 32 MiB, linear in the size.\n");
     println!("| blob | frame | floor peak | mcp-blocking peak | mcp-smol peak | bound 2 x frame + 32 MiB |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-    let sizes: &[usize] = if opts.quick { &[1 << 20, 16 << 20] } else { &[1 << 20, 4 << 20, 16 << 20, 64 << 20] };
+    let sizes: &[usize] = if opts.quick {
+        &[1 << 20, 16 << 20]
+    } else {
+        &[1 << 20, 4 << 20, 16 << 20, 64 << 20]
+    };
     let mut rows = Vec::new();
     for &size in sizes {
-        let run = Run { workload: "W3", era: "legacy", n: if opts.quick { 1 } else { 3 }, blob: Some(size) };
+        let run = Run {
+            workload: "W3",
+            era: "legacy",
+            n: if opts.quick { 1 } else { 3 },
+            blob: Some(size),
+        };
         let floor = drive(true, "mcp-bench-floor", &run.args("blocking", server));
         let blocking = drive(true, "mcp-bench-client", &run.args("blocking", server));
         let smol = drive(true, "mcp-bench-client", &run.args("smol", server));
         let frame = base64_len(size) + 120;
         let mib = |v: &Value| match v.get("peak_rss_kib").and_then(Value::as_f64) {
             Some(k) => format!("{:.1} MiB", k / 1024.0),
-            None => format!("error: {}", v.get("error").and_then(Value::as_str).unwrap_or("")),
+            None => format!(
+                "error: {}",
+                v.get("error").and_then(Value::as_str).unwrap_or("")
+            ),
         };
         let bound = (2 * frame + (32 << 20)) as f64 / (1 << 20) as f64;
         println!(
@@ -541,10 +628,21 @@ fn http(opts: &Opts) -> Value {
             let mut row = json!({"era": era, "workload": workload, "n": n});
             let mut cells = Vec::new();
             for adapter in ["blocking", "smol"] {
-                let args: Vec<String> = ["--adapter", adapter, "--workload", workload, "--n", &n.to_string(), "--era", era, "--url", &url]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
+                let args: Vec<String> = [
+                    "--adapter",
+                    adapter,
+                    "--workload",
+                    workload,
+                    "--n",
+                    &n.to_string(),
+                    "--era",
+                    era,
+                    "--url",
+                    &url,
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
                 let v = drive(false, "mcp-bench-client", &args);
                 cells.push(cell(&v, f64::NAN));
                 row[adapter] = v;
