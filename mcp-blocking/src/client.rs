@@ -323,8 +323,12 @@ impl Inner {
             // the server's process group could prevent: wait, but not forever.
             let deadline = Instant::now() + READER_JOIN_WAIT;
             for h in t.readers {
+                // Usually the pipe's end is a moment away: look again soon,
+                // then less and less often.
+                let mut nap = Duration::from_micros(20);
                 while !h.is_finished() && Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::sleep(nap);
+                    nap = (nap * 2).min(Duration::from_millis(5));
                 }
                 if h.is_finished() {
                     let _ = h.join();
