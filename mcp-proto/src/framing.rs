@@ -315,6 +315,9 @@ impl LineDeframer {
             return;
         }
         let start = self.line_start;
+        // Room for the newline too: pushing it into a buffer filled to
+        // capacity would copy the whole frame once more.
+        self.buf.reserve(tail.len().saturating_add(1));
         self.buf.extend_from_slice(tail);
         let end = self.buf.len().saturating_sub(usize::from(last_cr));
         self.buf.push(b'\n');

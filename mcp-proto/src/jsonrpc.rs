@@ -456,6 +456,9 @@ pub(crate) fn write_error(
 /// Serializes one message as a line. On failure `out` is left as it was, so
 /// a half-written message can never reach the wire.
 fn write_line<T: Serialize>(out: &mut Vec<u8>, msg: &T) -> Result<(), serde_json::Error> {
+    // The transmit buffer usually starts empty (the last one was handed
+    // out); growing it from nothing took five reallocations per request.
+    out.reserve(256);
     let mark = out.len();
     match serde_json::to_writer(&mut *out, msg) {
         Ok(()) => {

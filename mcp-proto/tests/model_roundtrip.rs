@@ -1066,3 +1066,111 @@ fn error_response_ids_keep_null_absent_and_value_apart() {
         assert_eq!(serde_json::to_value(&decoded).unwrap(), v, "{text}");
     }
 }
+
+/// Content blocks take a one-pass path when `type` is the first key and a
+/// buffered one otherwise; both must give the same value and the same errors.
+#[test]
+fn tag_position_does_not_change_what_decodes() {
+    let pairs = [
+        (
+            r#"{"type":"text","text":"hi","_meta":{"k":1}}"#,
+            r#"{"_meta":{"k":1},"text":"hi","type":"text"}"#,
+        ),
+        (
+            r#"{"type":"image","data":"AAEC","mimeType":"image/png"}"#,
+            r#"{"data":"AAEC","type":"image","mimeType":"image/png"}"#,
+        ),
+        (
+            r#"{"type":"resource","resource":{"uri":"x://y","text":"t"}}"#,
+            r#"{"resource":{"uri":"x://y","text":"t"},"type":"resource"}"#,
+        ),
+        (
+            r#"{"type":"hologram","frames":[1,2]}"#,
+            r#"{"frames":[1,2],"type":"hologram"}"#,
+        ),
+        (r#"{"type":7,"text":"x"}"#, r#"{"text":"x","type":7}"#),
+        (r#"{}"#, r#"{}"#),
+    ];
+    for (first, last) in pairs {
+        let a: ContentBlock =
+            serde_json::from_str(first).unwrap_or_else(|e| panic!("{first}: {e}"));
+        let b: ContentBlock = serde_json::from_str(last).unwrap_or_else(|e| panic!("{last}: {e}"));
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&b).unwrap(),
+            "{first} vs {last}"
+        );
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::from_str::<Value>(first).unwrap()
+        );
+    }
+    assert!(matches!(
+        serde_json::from_str::<ContentBlock>(r#"{"type":"hologram"}"#).unwrap(),
+        ContentBlock::Unknown(_)
+    ));
+    let s: SamplingContent =
+        serde_json::from_str(r#"{"type":"tool_use","id":"u","name":"n","input":{}}"#).unwrap();
+    assert!(matches!(s, SamplingContent::ToolUse(_)));
+
+    // A known tag with bad fields fails the same way on both paths.
+    for bad in [
+        r#"{"type":"text"}"#,
+        r#"{"text":5,"type":"text"}"#,
+        r#"{"type":"text","text":5}"#,
+    ] {
+        assert!(serde_json::from_str::<ContentBlock>(bad).is_err(), "{bad}");
+    }
+    let err = serde_json::from_str::<ContentBlock>("[1]").unwrap_err();
+    assert!(err.to_string().contains("a content block"), "{err}");
+    // Duplicate tags are caught by the member's own decoder.
+    assert!(
+        serde_json::from_str::<ContentBlock>(r#"{"type":"text","text":"a","type":"image"}"#)
+            .is_err()
+    );
+}
+
+/// The hand-rolled one-pass decoders keep what derived ones did: unknown
+/// fields kept, a missing required field named, a repeated field refused,
+/// and the same result from text and from a `Value`.
+#[test]
+fn one_pass_decoders_behave_like_derived_ones() {
+    let text = r#"{"name":"t","inputSchema":{"type":"object"},"x-vendor":[1,{"a":null}],"annotations":{"readOnlyHint":true,"z":1}}"#;
+    let tool: Tool = serde_json::from_str(text).unwrap();
+    assert_eq!(tool.extra["x-vendor"], json!([1, {"a": null}]));
+    assert_eq!(tool.annotations.as_ref().unwrap().extra["z"], 1);
+    let via_value: Tool = serde_json::from_value(serde_json::from_str(text).unwrap()).unwrap();
+    assert_eq!(tool, via_value);
+    assert_eq!(
+        serde_json::to_value(&tool).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
+
+    let missing = serde_json::from_str::<Tool>(r#"{"inputSchema":{}}"#).unwrap_err();
+    assert!(
+        missing.to_string().contains("missing field `name`"),
+        "{missing}"
+    );
+    let twice = serde_json::from_str::<Tool>(r#"{"name":"a","name":"b"}"#).unwrap_err();
+    assert!(
+        twice.to_string().contains("duplicate field `name`"),
+        "{twice}"
+    );
+    let wrong = serde_json::from_str::<Tool>(r#"{"name":5}"#).unwrap_err();
+    assert!(wrong.to_string().contains("invalid type"), "{wrong}");
+    let not_object = serde_json::from_str::<CallToolResult>("[]").unwrap_err();
+    assert!(
+        not_object.to_string().contains("CallToolResult"),
+        "{not_object}"
+    );
+
+    // `structuredContent: null` is kept as a present null, absent as absent.
+    let r: CallToolResult =
+        serde_json::from_str(r#"{"content":[],"structuredContent":null}"#).unwrap();
+    assert_eq!(r.structured_content, Some(Value::Null));
+    let r: CallToolResult = serde_json::from_str(r#"{"content":[]}"#).unwrap();
+    assert_eq!(r.structured_content, None);
+    // Escaped keys are still recognised.
+    let r: CallToolResult = serde_json::from_str(r#"{"\u0069sError":true}"#).unwrap();
+    assert_eq!(r.is_error, Some(true));
+}

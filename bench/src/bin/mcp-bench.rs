@@ -154,7 +154,9 @@ fn ready_core(modern: bool, now: Instant) -> Client {
 
 struct Shape {
     name: &'static str,
-    result: Value,
+    /// The result as JSON text, its members in the order servers write
+    /// them: the official SDKs put a content block's `type` first.
+    result: String,
     run: fn(&mut Client, Instant, &[Vec<u8>], usize) -> Duration,
     issue: fn(&mut Client, Instant) -> Value,
 }
@@ -227,25 +229,28 @@ fn shapes() -> Vec<Shape> {
     vec![
         Shape {
             name: "small tools/call result",
-            result: json!({"content":[{"type":"text","text":"hello"}]}),
+            result: r#"{"content":[{"type":"text","text":"hello"}]}"#.into(),
             run: receive::<CallToolResult>,
             issue: issue_call,
         },
         Shape {
             name: "tools/list, 100 tools",
-            result: json!({"tools": tools}),
+            result: json!({"tools": tools}).to_string(),
             run: receive::<ListToolsResult>,
             issue: issue_list,
         },
         Shape {
             name: "1 MiB text resource",
-            result: json!({"contents":[{"uri":"file:///bench.txt","mimeType":"text/plain","text":text}]}),
+            result: json!({"contents":[{"uri":"file:///bench.txt","mimeType":"text/plain","text":text}]}).to_string(),
             run: receive::<ReadResourceResult>,
             issue: issue_read,
         },
         Shape {
             name: "16 MiB base64 blob",
-            result: json!({"content":[{"type":"image","mimeType":"image/png","data":"QUJD".repeat((16 << 20) / 3)}]}),
+            result: format!(
+                r#"{{"content":[{{"type":"image","mimeType":"image/png","data":"{}"}}]}}"#,
+                "QUJD".repeat((16 << 20) / 3)
+            ),
             run: receive::<CallToolResult>,
             issue: issue_call,
         },
@@ -269,15 +274,15 @@ fn codec(opts: &Opts) -> Value {
     for shape in shapes() {
         for modern in [false, true] {
             let mut c = ready_core(modern, start);
-            let mut result = shape.result.clone();
+            let mut body = shape.result.clone().into_bytes();
             if modern {
-                result["resultType"] = json!("complete");
-                if shape.name.starts_with("tools/list") {
-                    result["ttlMs"] = json!(0);
-                    result["cacheScope"] = json!("public");
-                }
+                let fields: &[u8] = if shape.name.starts_with("tools/list") {
+                    br#""resultType":"complete","ttlMs":0,"cacheScope":"public","#
+                } else {
+                    br#""resultType":"complete","#
+                };
+                body.splice(1..1, fields.iter().copied());
             }
-            let body = serde_json::to_vec(&result).unwrap_or_default();
             let batch = ((32 << 20) / body.len().max(1)).clamp(1, 1000);
             let (mut ours, mut floor) = (Duration::ZERO, Duration::ZERO);
             let (mut frames, mut bytes) = (0usize, 0usize);

@@ -25,6 +25,8 @@ mod subscriptions;
 mod timers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use rustc_hash::FxHashMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -126,8 +128,12 @@ pub struct Client {
     next_call: u64,
     next_input: u64,
 
-    calls: BTreeMap<CallId, CallEntry>,
-    wire: BTreeMap<i64, Wire>,
+    /// Hashed, not ordered: every call is looked up several times on its
+    /// way, and a B-tree both searches slower and moves its (several
+    /// hundred byte) values on each removal. Nothing iterates these maps
+    /// except `close`, which sorts what it takes.
+    calls: FxHashMap<CallId, CallEntry>,
+    wire: FxHashMap<i64, Wire>,
     abandoned: VecDeque<i64>,
     abandoned_set: BTreeSet<i64>,
     waiting_ready: VecDeque<CallId>,
@@ -175,8 +181,8 @@ impl Client {
             next_wire: 1,
             next_call: 1,
             next_input: 1,
-            calls: BTreeMap::new(),
-            wire: BTreeMap::new(),
+            calls: FxHashMap::default(),
+            wire: FxHashMap::default(),
             abandoned: VecDeque::new(),
             abandoned_set: BTreeSet::new(),
             waiting_ready: VecDeque::new(),
@@ -697,7 +703,9 @@ impl Client {
         }
         self.phase = Phase::Closed;
         self.closed = Some(reason.clone());
-        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        let mut calls: Vec<CallId> = self.calls.keys().copied().collect();
+        // Oldest first, as they were issued.
+        calls.sort_unstable();
         for call in calls {
             self.finish(call, Err(RequestError::Closed(reason.clone())));
         }

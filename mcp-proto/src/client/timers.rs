@@ -4,13 +4,15 @@
 //! holds at most one deadline; arming again replaces it, so the set never
 //! holds stale entries and `next` is exact.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Instant;
+
+use rustc_hash::FxHashMap;
 
 use crate::event::{CallId, InputId};
 
 /// Who a deadline belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Timer {
     /// The handshake step in progress (probe or initialize).
     Handshake,
@@ -35,13 +37,19 @@ pub(crate) enum Timer {
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     queue: BTreeSet<(Instant, Timer)>,
-    armed: BTreeMap<Timer, Instant>,
+    /// Each armed timer's deadline, to find its queue entry.
+    armed: FxHashMap<Timer, Instant>,
 }
 
 impl Timers {
     /// Arms (or re-arms) `timer` at `at`.
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
         if let Some(old) = self.armed.insert(timer, at) {
+            if old == at {
+                // A call is armed when issued and again when sent, usually
+                // at the same instant.
+                return;
+            }
             self.queue.remove(&(old, timer));
         }
         self.queue.insert((at, timer));

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
-use super::macros::open_enum;
+use super::macros::{decode_open, open_enum};
 
 /// A JSON object kept as a plain map: `_meta`, unknown fields, JSON Schemas,
 /// tool arguments. Key order is not significant in JSON and is not kept.
@@ -108,7 +108,7 @@ impl<'de> Deserialize<'de> for RequestId {
 
 /// Name and version of an MCP implementation (client or server), with the
 /// optional display fields added in 2025-06-18 and 2025-11-25.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Implementation {
     /// Programmatic name.
@@ -131,6 +131,15 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(Implementation {
+    name: "name" required,
+    version: "version" required,
+    title: "title" default,
+    description: "description" default,
+    icons: "icons" default,
+    website_url: "websiteUrl" default,
+} extra);
 
 impl Implementation {
     /// An implementation identity with just a name and a version.
@@ -161,7 +170,7 @@ open_enum! {
 ///
 /// The URI is untrusted server data: see the spec's icon security rules before
 /// fetching or rendering it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Icon {
     /// `https:` or `data:` URI of the image.
@@ -180,6 +189,13 @@ pub struct Icon {
     pub extra: JsonObject,
 }
 
+decode_open!(Icon {
+    src: "src" required,
+    mime_type: "mimeType" default,
+    sizes: "sizes" default,
+    theme: "theme" default,
+} extra);
+
 open_enum! {
     /// The sender or recipient of a message.
     pub enum Role {
@@ -191,7 +207,7 @@ open_enum! {
 }
 
 /// Hints about how a client should use or display an object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Annotations {
     /// Who the object is intended for.
@@ -207,6 +223,12 @@ pub struct Annotations {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(Annotations {
+    audience: "audience" default,
+    priority: "priority" default,
+    last_modified: "lastModified" default,
+} extra);
 
 open_enum! {
     /// Syslog severity (RFC 5424) of a log message, from least to most severe.

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::common::{Annotations, Icon, JsonObject, Meta};
-use super::macros::wire_tag;
-use super::serde_util::{decode, object, present, str_field};
+use super::macros::{decode_open, wire_tag};
+use super::serde_util::{decode, object, present, str_field, tagged, Rest, Tagged};
 
 wire_tag! {
     /// The `"type": "text"` tag of [`TextContent`].
@@ -42,7 +42,7 @@ wire_tag! {
 }
 
 /// Text provided to or from a language model.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TextContent {
     /// Always `"text"`.
@@ -61,6 +61,13 @@ pub struct TextContent {
     pub extra: JsonObject,
 }
 
+decode_open!(TextContent {
+    kind: "type" required,
+    text: "text" required,
+    annotations: "annotations" default,
+    meta: "_meta" default,
+} extra);
+
 impl TextContent {
     /// A text block with no annotations.
     pub fn new(text: impl Into<String>) -> Self {
@@ -72,7 +79,7 @@ impl TextContent {
 }
 
 /// An image provided to or from a language model.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageContent {
     /// Always `"image"`.
@@ -93,8 +100,16 @@ pub struct ImageContent {
     pub extra: JsonObject,
 }
 
+decode_open!(ImageContent {
+    kind: "type" required,
+    data: "data" required,
+    mime_type: "mimeType" required,
+    annotations: "annotations" default,
+    meta: "_meta" default,
+} extra);
+
 /// Audio provided to or from a language model (2025-03-26+).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioContent {
     /// Always `"audio"`.
@@ -115,10 +130,18 @@ pub struct AudioContent {
     pub extra: JsonObject,
 }
 
+decode_open!(AudioContent {
+    kind: "type" required,
+    data: "data" required,
+    mime_type: "mimeType" required,
+    annotations: "annotations" default,
+    meta: "_meta" default,
+} extra);
+
 /// A link to a resource the server can read (2025-06-18+). The same fields as
 /// [`crate::model::Resource`] plus the tag; the linked resource need not
 /// appear in `resources/list`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceLink {
     /// Always `"resource_link"`.
@@ -154,8 +177,21 @@ pub struct ResourceLink {
     pub extra: JsonObject,
 }
 
+decode_open!(ResourceLink {
+    kind: "type" required,
+    uri: "uri" required,
+    name: "name" required,
+    title: "title" default,
+    description: "description" default,
+    mime_type: "mimeType" default,
+    annotations: "annotations" default,
+    size: "size" default,
+    icons: "icons" default,
+    meta: "_meta" default,
+} extra);
+
 /// The contents of a resource embedded in a prompt or tool result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EmbeddedResource {
     /// Always `"resource"`.
@@ -174,8 +210,15 @@ pub struct EmbeddedResource {
     pub extra: JsonObject,
 }
 
+decode_open!(EmbeddedResource {
+    kind: "type" required,
+    resource: "resource" required,
+    annotations: "annotations" default,
+    meta: "_meta" default,
+} extra);
+
 /// Text contents of a resource.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TextResourceContents {
     /// URI of the resource.
@@ -193,8 +236,15 @@ pub struct TextResourceContents {
     pub extra: JsonObject,
 }
 
+decode_open!(TextResourceContents {
+    uri: "uri" required,
+    mime_type: "mimeType" default,
+    text: "text" required,
+    meta: "_meta" default,
+} extra);
+
 /// Binary contents of a resource.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlobResourceContents {
     /// URI of the resource.
@@ -211,6 +261,13 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(BlobResourceContents {
+    uri: "uri" required,
+    mime_type: "mimeType" default,
+    blob: "blob" required,
+    meta: "_meta" default,
+} extra);
 
 /// Resource contents: text or binary, told apart by which of `text` and
 /// `blob` is present (the schema has no tag).
@@ -284,7 +341,7 @@ impl<'de> Deserialize<'de> for ResourceContents {
 }
 
 /// A request from the model to call a tool, in sampling (2025-11-25+).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolUseContent {
     /// Always `"tool_use"`.
@@ -305,6 +362,14 @@ pub struct ToolUseContent {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(ToolUseContent {
+    kind: "type" required,
+    id: "id" required,
+    name: "name" required,
+    input: "input" default,
+    meta: "_meta" default,
+} extra);
 
 /// The result of a tool use, sent back to the model in sampling
 /// (2025-11-25+).
@@ -427,14 +492,21 @@ impl Serialize for ContentBlock {
 
 impl<'de> Deserialize<'de> for ContentBlock {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let obj = object(d, "a content block")?;
-        Ok(match str_field(&obj, "type") {
-            Some(TextTag::VALUE) => ContentBlock::Text(decode(obj)?),
-            Some(ImageTag::VALUE) => ContentBlock::Image(decode(obj)?),
-            Some(AudioTag::VALUE) => ContentBlock::Audio(decode(obj)?),
-            Some(ResourceLinkTag::VALUE) => ContentBlock::ResourceLink(decode(obj)?),
-            Some(EmbeddedResourceTag::VALUE) => ContentBlock::Resource(decode(obj)?),
-            _ => ContentBlock::Unknown(obj),
+        tagged(d)
+    }
+}
+
+impl Tagged for ContentBlock {
+    const WHAT: &'static str = "a content block";
+
+    fn pick<'de, R: Rest<'de>>(rest: R) -> Result<Self, R::Error> {
+        Ok(match rest.tag() {
+            Some(TextTag::VALUE) => ContentBlock::Text(rest.decode()?),
+            Some(ImageTag::VALUE) => ContentBlock::Image(rest.decode()?),
+            Some(AudioTag::VALUE) => ContentBlock::Audio(rest.decode()?),
+            Some(ResourceLinkTag::VALUE) => ContentBlock::ResourceLink(rest.decode()?),
+            Some(EmbeddedResourceTag::VALUE) => ContentBlock::Resource(rest.decode()?),
+            _ => ContentBlock::Unknown(rest.object()?),
         })
     }
 }
@@ -520,14 +592,21 @@ impl Serialize for SamplingContent {
 
 impl<'de> Deserialize<'de> for SamplingContent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let obj = object(d, "a sampling content block")?;
-        Ok(match str_field(&obj, "type") {
-            Some(TextTag::VALUE) => SamplingContent::Text(decode(obj)?),
-            Some(ImageTag::VALUE) => SamplingContent::Image(decode(obj)?),
-            Some(AudioTag::VALUE) => SamplingContent::Audio(decode(obj)?),
-            Some(ToolUseTag::VALUE) => SamplingContent::ToolUse(decode(obj)?),
-            Some(ToolResultTag::VALUE) => SamplingContent::ToolResult(decode(obj)?),
-            _ => SamplingContent::Unknown(obj),
+        tagged(d)
+    }
+}
+
+impl Tagged for SamplingContent {
+    const WHAT: &'static str = "a sampling content block";
+
+    fn pick<'de, R: Rest<'de>>(rest: R) -> Result<Self, R::Error> {
+        Ok(match rest.tag() {
+            Some(TextTag::VALUE) => SamplingContent::Text(rest.decode()?),
+            Some(ImageTag::VALUE) => SamplingContent::Image(rest.decode()?),
+            Some(AudioTag::VALUE) => SamplingContent::Audio(rest.decode()?),
+            Some(ToolUseTag::VALUE) => SamplingContent::ToolUse(rest.decode()?),
+            Some(ToolResultTag::VALUE) => SamplingContent::ToolResult(rest.decode()?),
+            _ => SamplingContent::Unknown(rest.object()?),
         })
     }
 }

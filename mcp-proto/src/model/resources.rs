@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{Annotations, Cursor, Icon, JsonObject, Meta};
+use super::macros::decode_open;
 use super::{CacheScope, InputResponses, ResourceContents, ResourceLink, ResultType};
 
 /// A resource the server can read.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
     /// URI of the resource.
@@ -39,6 +40,18 @@ pub struct Resource {
     pub extra: JsonObject,
 }
 
+decode_open!(Resource {
+    uri: "uri" required,
+    name: "name" required,
+    title: "title" default,
+    description: "description" default,
+    mime_type: "mimeType" default,
+    annotations: "annotations" default,
+    size: "size" default,
+    icons: "icons" default,
+    meta: "_meta" default,
+} extra);
+
 impl From<ResourceLink> for Resource {
     fn from(l: ResourceLink) -> Self {
         Resource {
@@ -57,7 +70,7 @@ impl From<ResourceLink> for Resource {
 }
 
 /// A family of resources described by an RFC 6570 URI template.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceTemplate {
     /// The URI template.
@@ -87,8 +100,19 @@ pub struct ResourceTemplate {
     pub extra: JsonObject,
 }
 
+decode_open!(ResourceTemplate {
+    uri_template: "uriTemplate" required,
+    name: "name" required,
+    title: "title" default,
+    description: "description" default,
+    mime_type: "mimeType" default,
+    annotations: "annotations" default,
+    icons: "icons" default,
+    meta: "_meta" default,
+} extra);
+
 /// Result of `resources/list`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListResourcesResult {
     /// Result kind (2026-07-28); absent means `complete`.
@@ -114,8 +138,17 @@ pub struct ListResourcesResult {
     pub extra: JsonObject,
 }
 
+decode_open!(ListResourcesResult {
+    result_type: "resultType" default,
+    resources: "resources" default,
+    next_cursor: "nextCursor" default,
+    ttl_ms: "ttlMs" default,
+    cache_scope: "cacheScope" default,
+    meta: "_meta" default,
+} extra);
+
 /// Result of `resources/templates/list`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListResourceTemplatesResult {
     /// Result kind (2026-07-28); absent means `complete`.
@@ -140,6 +173,15 @@ pub struct ListResourceTemplatesResult {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(ListResourceTemplatesResult {
+    result_type: "resultType" default,
+    resource_templates: "resourceTemplates" default,
+    next_cursor: "nextCursor" default,
+    ttl_ms: "ttlMs" default,
+    cache_scope: "cacheScope" default,
+    meta: "_meta" default,
+} extra);
 
 /// Params of `resources/read`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -173,7 +215,7 @@ impl ReadResourceRequestParams {
 }
 
 /// Result of `resources/read`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadResourceResult {
     /// Result kind (2026-07-28); absent means `complete`.
@@ -196,6 +238,14 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(ReadResourceResult {
+    result_type: "resultType" default,
+    contents: "contents" default,
+    ttl_ms: "ttlMs" default,
+    cache_scope: "cacheScope" default,
+    meta: "_meta" default,
+} extra);
 
 /// Params of `resources/subscribe` and `resources/unsubscribe` (2025-11-25
 /// and earlier; 2026-07-28 subscribes through `subscriptions/listen`).

@@ -4,12 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{Cursor, Icon, JsonObject, Meta};
-use super::macros::open_enum;
-use super::serde_util::present;
+use super::macros::{decode_open, open_enum};
 use super::{CacheScope, ContentBlock, InputResponses, ResultType, TaskMetadata};
 
 /// A tool the server offers.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {
     /// Programmatic name, used in `tools/call`.
@@ -46,6 +45,18 @@ pub struct Tool {
     pub extra: JsonObject,
 }
 
+decode_open!(Tool {
+    name: "name" required,
+    title: "title" default,
+    description: "description" default,
+    input_schema: "inputSchema" default,
+    output_schema: "outputSchema" default,
+    annotations: "annotations" default,
+    execution: "execution" default,
+    icons: "icons" default,
+    meta: "_meta" default,
+} extra);
+
 impl Tool {
     /// The name to show a user: `title`, then `annotations.title`, then
     /// `name`, the precedence the spec gives.
@@ -59,7 +70,7 @@ impl Tool {
 
 /// Hints about a tool's behaviour. Untrusted: never base a safety decision
 /// on them for a server you do not trust.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolAnnotations {
     /// Display name.
@@ -83,6 +94,14 @@ pub struct ToolAnnotations {
     pub extra: JsonObject,
 }
 
+decode_open!(ToolAnnotations {
+    title: "title" default,
+    read_only_hint: "readOnlyHint" default,
+    destructive_hint: "destructiveHint" default,
+    idempotent_hint: "idempotentHint" default,
+    open_world_hint: "openWorldHint" default,
+} extra);
+
 open_enum! {
     /// Whether a tool can be called as a task (2025-11-25).
     pub enum TaskSupport {
@@ -97,7 +116,7 @@ open_enum! {
 
 /// Execution properties of a tool (2025-11-25 only; the 2026-07-28 tasks
 /// extension lets the server decide per call instead).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolExecution {
     /// Whether the tool supports task-augmented calls.
@@ -108,8 +127,12 @@ pub struct ToolExecution {
     pub extra: JsonObject,
 }
 
+decode_open!(ToolExecution {
+    task_support: "taskSupport" default,
+} extra);
+
 /// Result of `tools/list`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListToolsResult {
     /// Result kind (2026-07-28); absent means `complete`.
@@ -134,6 +157,15 @@ pub struct ListToolsResult {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(ListToolsResult {
+    result_type: "resultType" default,
+    tools: "tools" default,
+    next_cursor: "nextCursor" default,
+    ttl_ms: "ttlMs" default,
+    cache_scope: "cacheScope" default,
+    meta: "_meta" default,
+} extra);
 
 /// Params of `tools/call`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -179,7 +211,7 @@ impl CallToolRequestParams {
 }
 
 /// Result of `tools/call`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallToolResult {
     /// Result kind (2026-07-28); absent means `complete`.
@@ -190,11 +222,7 @@ pub struct CallToolResult {
     pub content: Vec<ContentBlock>,
     /// Structured result (2025-06-18+): an object before 2026-07-28, any
     /// JSON value (an explicit `null` included) since.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Value>,
     /// Whether the tool reported an error (absent means `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +234,14 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: JsonObject,
 }
+
+decode_open!(CallToolResult {
+    result_type: "resultType" default,
+    content: "content" default,
+    structured_content: "structuredContent" present,
+    is_error: "isError" default,
+    meta: "_meta" default,
+} extra);
 
 impl CallToolResult {
     /// Whether the tool reported an error.
