@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -404,6 +404,11 @@ impl Client {
     mcp_adapter::client_accessors!();
 
     /// Starts a call without waiting for it; the handle waits, or cancels it.
+    ///
+    /// A call started while others are in flight may be held back briefly
+    /// so that a burst of calls leaves in one write: it is sent at the
+    /// latest when any thread waits on a call, when the server's next bytes
+    /// arrive, or on the connection's next idle turn (within a second).
     pub fn start(&self, call: Call, opts: CallOptions) -> Result<PendingCall, Error> {
         let ticket = self.inner.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = mpsc::channel();
@@ -419,8 +424,7 @@ impl Client {
             }),
         };
         if self.inner.direct {
-            let s = self.inner.conn.direct(input);
-            self.inner.conn.write_out(s);
+            self.inner.conn.start(input);
         } else {
             self.inner
                 .tx
@@ -431,6 +435,7 @@ impl Client {
             ticket,
             rx,
             tx: self.inner.tx.clone(),
+            conn: Arc::downgrade(&self.inner.conn),
         })
     }
 
@@ -471,11 +476,17 @@ pub struct PendingCall {
     ticket: u64,
     rx: Receiver<Result<Reply, Error>>,
     tx: Sender<Msg>,
+    /// To write out frames queued behind this one before blocking on it.
+    conn: Weak<Conn>,
 }
 
 impl PendingCall {
     /// Waits for the answer. Bounded by the call's timeout.
     pub fn wait(self) -> Result<Reply, Error> {
+        if let Ok(r) = self.rx.try_recv() {
+            return r;
+        }
+        self.flush();
         self.rx
             .recv()
             .unwrap_or_else(|_| Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
@@ -484,12 +495,23 @@ impl PendingCall {
     /// Waits at most `limit`; `None` if the answer has not come yet (the
     /// call goes on).
     pub fn wait_timeout(&self, limit: Duration) -> Option<Result<Reply, Error>> {
+        if let Ok(r) = self.rx.try_recv() {
+            return Some(r);
+        }
+        self.flush();
         match self.rx.recv_timeout(limit) {
             Ok(r) => Some(r),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => {
                 Some(Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
             }
+        }
+    }
+
+    /// Frames started after others may still be queued (see `Client::start`).
+    fn flush(&self) {
+        if let Some(conn) = self.conn.upgrade() {
+            conn.flush();
         }
     }
 

@@ -7,7 +7,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mcp_blocking::prelude::*;
+use mcp_proto::methods::CallTool;
+use mcp_proto::model::CallToolRequestParams;
 use mcp_proto::testing::{ScriptedServer, ServerConfig};
+use mcp_proto::Call;
 use mcp_tests::eventually;
 use serde_json::json;
 
@@ -214,4 +217,82 @@ fn a_panicking_input_handler_refuses_instead_of_hanging() {
         client.close();
         server.thread.join().unwrap();
     }
+}
+
+/// Counts the writes that reach the server's stdin.
+struct CountingWriter<W> {
+    inner: W,
+    writes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn calls_started_in_a_burst_share_writes_and_none_is_held_back() {
+    use std::process::{Command, Stdio};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
+        .arg("normal")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let writes = Arc::new(AtomicUsize::new(0));
+    let writer = CountingWriter {
+        inner: child.stdin.take().unwrap(),
+        writes: writes.clone(),
+    };
+    let client = Client::builder()
+        .connect(child.stdout.take().unwrap(), writer)
+        .unwrap();
+    let call = |name: &str, args: serde_json::Value| {
+        let params = CallToolRequestParams::new(name)
+            .with_arguments(args.as_object().cloned().unwrap_or_default());
+        client
+            .start(
+                Call::request::<CallTool>(&params).unwrap(),
+                Default::default(),
+            )
+            .unwrap()
+    };
+
+    // A call that answers in 5 s keeps the others company.
+    let slow = call("slow", json!({"steps": 1, "step_ms": 5000}));
+    let before = writes.load(Ordering::SeqCst);
+    let burst: Vec<_> = (0..20)
+        .map(|i| call("echo", json!({"text": format!("n{i}")})))
+        .collect();
+    for p in burst {
+        p.wait().unwrap();
+    }
+    let burst_writes = writes.load(Ordering::SeqCst) - before;
+    assert!(
+        burst_writes <= 5,
+        "20 calls started together took {burst_writes} writes"
+    );
+
+    // Started and not waited on: it still goes out (within the driver's
+    // one-second turn), long before `slow` answers.
+    let lone = call("echo", json!({"text": "lone"}));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        lone.wait_timeout(Duration::ZERO).is_some(),
+        "a started call was not sent while another was in flight"
+    );
+    drop(slow);
+    let closed = client.close();
+    assert_eq!(closed.threads_left, 0, "{closed:?}");
+    let _ = child.kill();
+    let _ = child.wait();
 }
