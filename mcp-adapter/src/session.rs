@@ -165,6 +165,23 @@ pub struct Session {
     http: bool,
     /// The core said the transport is done (`CloseTransport`).
     transport_closed: bool,
+    /// Answers put aside for the adapter to send once it has let go of the
+    /// session (see [`Session::defer_replies`]); `None`: sent at once.
+    deferred: Option<Vec<(ReplyFn, Result<Reply, Error>)>>,
+}
+
+/// Answers taken from a session with [`Session::take_replies`], to send
+/// outside its lock.
+#[must_use = "the calls these answer wait until they are sent"]
+pub struct Replies(Vec<(ReplyFn, Result<Reply, Error>)>);
+
+impl Replies {
+    /// Sends every answer, in the order the calls ended.
+    pub fn send(self) {
+        for (reply, result) in self.0 {
+            reply(result);
+        }
+    }
 }
 
 impl Session {
@@ -184,7 +201,29 @@ impl Session {
             tickets: HashMap::new(),
             io: VecDeque::new(),
             transport_closed: false,
+            deferred: None,
         }
+    }
+
+    /// From now on, answers to calls are put aside instead of being sent
+    /// from inside `handle`, `handle_timeout`, `poll_io` or `finish`; send
+    /// them with [`take_replies`](Session::take_replies) after letting go of
+    /// the lock the session lives behind. A caller woken while that lock is
+    /// still held runs straight into it: on one CPU, two context switches
+    /// more per call.
+    pub fn defer_replies(&mut self) {
+        self.deferred.get_or_insert_with(Vec::new);
+    }
+
+    /// The answers put aside since the last call (none unless
+    /// [`defer_replies`](Session::defer_replies) was called).
+    pub fn take_replies(&mut self) -> Replies {
+        Replies(
+            self.deferred
+                .as_mut()
+                .map(std::mem::take)
+                .unwrap_or_default(),
+        )
     }
 
     /// Acts on `input`. Follow with [`poll_io`](Session::poll_io).
@@ -214,7 +253,7 @@ impl Session {
                     } else {
                         Error::from(e)
                     };
-                    reply(Err(e));
+                    self.answer(reply, Err(e));
                 }
             },
             Input::Cancel { ticket } => {
@@ -368,15 +407,23 @@ impl Session {
 
     /// Answers a waiting call. Calls with a progress callback are answered
     /// through the dispatcher, behind their last progress report.
-    fn deliver(&self, w: Waiting, result: Result<Reply, Error>) {
-        match (&w.progress, &self.dispatcher) {
+    fn deliver(&mut self, w: Waiting, result: Result<Reply, Error>) {
+        let (reply, result) = match (&w.progress, &self.dispatcher) {
             (Some(_), Some(d)) => match d.send(Dispatch::Reply(w.reply, result)) {
-                Ok(()) => {}
+                Ok(()) => return,
                 // The dispatcher is gone (it panicked out): answer directly.
-                Err(SendError(Dispatch::Reply(reply, result))) => reply(result),
-                Err(_) => {}
+                Err(SendError(Dispatch::Reply(reply, result))) => (reply, result),
+                Err(_) => return,
             },
-            _ => (w.reply)(result),
+            _ => (w.reply, result),
+        };
+        self.answer(reply, result);
+    }
+
+    fn answer(&mut self, reply: ReplyFn, result: Result<Reply, Error>) {
+        match &mut self.deferred {
+            Some(put_aside) => put_aside.push((reply, result)),
+            None => reply(result),
         }
     }
 

@@ -144,6 +144,34 @@ impl Shared {
     }
 }
 
+/// The session, locked. Answers to calls are sent when the lock is let go,
+/// not under it: a caller woken while the lock is still held would run
+/// straight into it (on one CPU, two more context switches per call).
+pub(crate) struct Locked<'a>(Option<MutexGuard<'a, Shared>>);
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        self.0.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Shared {
+        self.0.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some(mut guard) = self.0.take() {
+            let replies = guard.session.take_replies();
+            drop(guard);
+            replies.send();
+        }
+    }
+}
+
 /// The connection, shared by the client's handles and its threads.
 pub(crate) struct Conn {
     shared: Mutex<Shared>,
@@ -163,6 +191,9 @@ impl Conn {
         writer_wake: Option<Sender<()>>,
         tx: Sender<Msg>,
     ) -> Conn {
+        let mut session = session;
+        // Sent by `Locked` when the lock is let go.
+        session.defer_replies();
         Conn {
             shared: Mutex::new(Shared {
                 session,
@@ -179,15 +210,17 @@ impl Conn {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Shared> {
+    fn lock(&self) -> Locked<'_> {
         // A panic under the lock (a user's reply closure cannot run here;
         // the session catches handler panics) must not wedge the client.
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+        Locked(Some(
+            self.shared.lock().unwrap_or_else(PoisonError::into_inner),
+        ))
     }
 
     /// Hands `input` to the session on this thread, and tells the driver
     /// if its timers or its end moved. Returns the lock, for writing.
-    pub(crate) fn direct(&self, input: Input) -> MutexGuard<'_, Shared> {
+    pub(crate) fn direct(&self, input: Input) -> Locked<'_> {
         let mut s = self.lock();
         if s.over {
             s.session.refuse(input);
@@ -238,7 +271,7 @@ impl Conn {
     /// Writes the outbox to the server on this thread, unless another
     /// thread is writing (it then writes these frames too, in order).
     /// Called with the session lock held, which it releases.
-    pub(crate) fn write_out<'a>(&'a self, mut s: MutexGuard<'a, Shared>) {
+    pub(crate) fn write_out<'a>(&'a self, mut s: Locked<'a>) {
         let mut w = match self.writer.try_lock() {
             Ok(w) => w,
             Err(TryLockError::WouldBlock) => return,
