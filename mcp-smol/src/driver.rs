@@ -95,6 +95,8 @@ struct Running<'r> {
     session: Session,
     tx: Sender<Input>,
     writer: Option<Sender<Vec<u8>>>,
+    /// Tells the stdout task its last chunk was taken in.
+    read_ack: Option<Sender<()>>,
     http: Option<HttpClient>,
     exchanges: HashMap<ExchangeId, Task<()>>,
 }
@@ -115,6 +117,7 @@ impl Driver {
             session,
             tx: tx.clone(),
             writer: None,
+            read_ack: None,
             http: None,
             exchanges: HashMap::new(),
         };
@@ -128,7 +131,9 @@ impl Driver {
                 let (write_tx, write_rx) = async_channel::unbounded();
                 run.writer = Some(write_tx);
                 pipes.push(ex.spawn(write_loop(writer, write_rx, tx.clone())));
-                pipes.push(ex.spawn(read_loop(reader, tx.clone())));
+                let (ack_tx, ack_rx) = async_channel::bounded(1);
+                run.read_ack = Some(ack_tx);
+                pipes.push(ex.spawn(read_loop(reader, tx.clone(), ack_rx)));
                 if let Some(mut child) = child {
                     let tx = tx.clone();
                     pipes.push(ex.spawn(async move {
@@ -221,7 +226,13 @@ impl Running<'_> {
                 }
             }
         }
+        let bytes = matches!(input, Input::Bytes(_));
         self.session.handle(Instant::now(), input);
+        if bytes {
+            if let Some(ack) = &self.read_ack {
+                let _ = ack.try_send(());
+            }
+        }
     }
 
     /// Does the I/O the session asks for.
@@ -264,13 +275,19 @@ impl Running<'_> {
     }
 }
 
-async fn read_loop(mut reader: BoxRead, tx: Sender<Input>) {
+/// Reads the server's stdout, one chunk in flight at a time: the task
+/// shares the driver's thread, and without waiting for each chunk to be
+/// taken in it would read a whole large frame into the channel before the
+/// driver ran (a third copy of it in memory at the peak).
+async fn read_loop(mut reader: BoxRead, tx: Sender<Input>, ack: Receiver<()>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match reader.read(&mut buf).await {
             Ok(0) => break,
             Ok(n) => {
-                if tx.send(Input::Bytes(buf[..n].to_vec())).await.is_err() {
+                if tx.send(Input::Bytes(buf[..n].to_vec())).await.is_err()
+                    || ack.recv().await.is_err()
+                {
                     return;
                 }
             }
