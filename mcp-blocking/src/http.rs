@@ -1,10 +1,17 @@
-//! Performs the core's HTTP exchanges with `ureq`, one thread per exchange.
+//! Performs the core's HTTP exchanges with `ureq`, one worker thread per
+//! running exchange.
 //!
 //! Each running exchange has an agent of its own (taken from a small pool
 //! of idle agents, so kept-alive connections are reused): aborting the
 //! exchange shuts its agent down, which interrupts a blocked read at once.
 //! That is how a long SSE stream is closed on demand, and how a 2026-07-28
 //! request is cancelled.
+//!
+//! Workers outlive their exchange and wait a while for the next one:
+//! starting a thread per request was most of the cost of a call on
+//! 127.0.0.1. For the same reason a server named by its IP address is
+//! connected to without ureq's resolver thread (the resolve timeout only
+//! matters for names).
 //!
 //! Nothing here knows MCP: requests arrive as method, URL, headers and
 //! body, and the response goes back to the driver as head, body chunks and
@@ -13,8 +20,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SendError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -32,6 +39,12 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// Idle agents (each with its kept-alive connection) kept for reuse.
 const IDLE_AGENTS: usize = 16;
+
+/// Idle worker threads kept for the next exchanges.
+const IDLE_WORKERS: usize = 16;
+
+/// How long an idle worker waits for another exchange before it ends.
+const WORKER_IDLE: Duration = Duration::from_secs(10);
 
 /// The `User-Agent` unless the settings name one.
 const USER_AGENT: &str = concat!("mcp-blocking/", env!("CARGO_PKG_VERSION"));
@@ -56,12 +69,39 @@ struct Running {
     state: Arc<AtomicU8>,
 }
 
+/// An exchange for a worker, with the way back to that worker once it is
+/// idle again.
+struct Job {
+    agent: ureq::Agent,
+    /// Whether the agent connects without a resolver thread.
+    by_ip: bool,
+    req: HttpRequest,
+    state: Arc<AtomicU8>,
+    back: Sender<Job>,
+}
+
+/// What the engine and its workers share.
+#[derive(Default)]
+struct Pool {
+    /// Idle agents, and whether each connects without a resolver thread.
+    agents: Vec<(bool, ureq::Agent)>,
+    /// Idle workers, by id: the only senders to their inboxes, so clearing
+    /// this ends them.
+    workers: Vec<(u64, Sender<Job>)>,
+    /// The engine is shutting down: workers end instead of waiting.
+    closed: bool,
+}
+
 /// The exchanges in flight and the agents to run them.
 pub(crate) struct Engine {
+    /// For servers named by a host name: resolved with a timeout.
     config: ureq::config::Config,
-    idle: Arc<Mutex<Vec<ureq::Agent>>>,
+    /// For servers named by an IP address: nothing to resolve.
+    config_ip: ureq::config::Config,
+    pool: Arc<Mutex<Pool>>,
     running: HashMap<ExchangeId, Running>,
     threads: Vec<JoinHandle<()>>,
+    next_worker: u64,
     tx: Sender<Msg>,
 }
 
@@ -76,34 +116,51 @@ impl Engine {
                 .collect();
             tls = tls.root_certs(RootCerts::new_with_certs(&certs));
         }
-        let config = ureq::Agent::config_builder()
-            // Statuses are the core's business, and so are redirects (an
-            // MCP endpoint that redirects a POST is an error to report).
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(settings.connect_timeout))
-            .timeout_resolve(Some(settings.connect_timeout))
-            .user_agent(settings.user_agent.as_deref().unwrap_or(USER_AGENT))
-            .tls_config(tls.build())
-            .build();
+        let tls = tls.build();
+        let config = |resolve: Option<Duration>| {
+            ureq::Agent::config_builder()
+                // Statuses are the core's business, and so are redirects (an
+                // MCP endpoint that redirects a POST is an error to report).
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(settings.connect_timeout))
+                .timeout_resolve(resolve)
+                .user_agent(settings.user_agent.as_deref().unwrap_or(USER_AGENT))
+                .tls_config(tls.clone())
+                .build()
+        };
         Engine {
-            config,
-            idle: Arc::new(Mutex::new(Vec::new())),
+            config: config(Some(settings.connect_timeout)),
+            // ureq starts a thread per resolve when it has a timeout.
+            config_ip: config(None),
+            pool: Arc::new(Mutex::new(Pool::default())),
             running: HashMap::new(),
             threads: Vec::new(),
+            next_worker: 0,
             tx,
         }
     }
 
-    /// Starts an exchange on a thread of its own.
+    /// Starts an exchange on an idle worker, or on a new one.
     pub(crate) fn start(&mut self, req: HttpRequest) {
         self.threads.retain(|t| !t.is_finished());
-        let agent = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_else(|| self.config.new_agent());
+        let by_ip = host_is_ip(&req.url);
+        let (agent, worker) = {
+            let mut pool = lock(&self.pool);
+            let agent = pool
+                .agents
+                .iter()
+                .rposition(|(ip, _)| *ip == by_ip)
+                .map(|i| pool.agents.remove(i).1);
+            (agent, pool.workers.pop())
+        };
+        let agent = agent.unwrap_or_else(|| {
+            if by_ip {
+                self.config_ip.new_agent()
+            } else {
+                self.config.new_agent()
+            }
+        });
         let state = Arc::new(AtomicU8::new(RUNNING));
         let id = req.id;
         self.running.insert(
@@ -113,26 +170,37 @@ impl Engine {
                 state: state.clone(),
             },
         );
-        let tx = self.tx.clone();
-        let idle = self.idle.clone();
+        let job = |back| Job {
+            agent,
+            by_ip,
+            req,
+            state,
+            back,
+        };
+        let job = match worker {
+            Some((_, inbox)) => match inbox.send(job(inbox.clone())) {
+                Ok(()) => return,
+                // The worker is gone (it panicked): a new one takes the job.
+                Err(SendError(job)) => job,
+            },
+            None => {
+                let (inbox, _) = mpsc::channel();
+                job(inbox)
+            }
+        };
+        self.spawn_worker(job);
+    }
+
+    fn spawn_worker(&mut self, mut job: Job) {
+        let (inbox, rx) = mpsc::channel();
+        job.back = inbox;
+        let worker = self.next_worker;
+        self.next_worker += 1;
+        let (pool, tx) = (self.pool.clone(), self.tx.clone());
+        let id = job.req.id;
         let spawned = std::thread::Builder::new()
             .name("mcp-http".into())
-            .spawn(move || {
-                let clean = perform(&agent, req, &tx, &state);
-                // Either this thread finishes first and may pool the agent,
-                // or the abort came first and the agent is shut down: never
-                // both, so no shut-down agent ends up in the pool.
-                let finished = state
-                    .compare_exchange(RUNNING, FINISHED, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_ok();
-                if clean && finished {
-                    let mut idle = idle.lock().unwrap_or_else(PoisonError::into_inner);
-                    if idle.len() < IDLE_AGENTS {
-                        idle.push(agent);
-                    }
-                }
-                let _ = tx.send(Msg::HttpDone(id));
-            });
+            .spawn(move || work(job, rx, worker, &pool, &tx));
         match spawned {
             Ok(t) => self.threads.push(t),
             Err(e) => {
@@ -184,13 +252,14 @@ impl Engine {
     /// many did not end in time.
     pub(crate) fn shutdown(&mut self, wait: Duration) -> usize {
         self.abort_all();
-        for agent in self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .drain(..)
         {
-            agent.shutdown();
+            let mut pool = lock(&self.pool);
+            pool.closed = true;
+            // Idle workers see their inbox close and end.
+            pool.workers.clear();
+            for (_, agent) in pool.agents.drain(..) {
+                agent.shutdown();
+            }
         }
         let deadline = std::time::Instant::now() + wait;
         let mut left = 0;
@@ -206,6 +275,82 @@ impl Engine {
         }
         left
     }
+}
+
+fn lock(pool: &Mutex<Pool>) -> MutexGuard<'_, Pool> {
+    pool.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A worker: runs its exchange, then offers itself for the next one until
+/// it has waited [`WORKER_IDLE`] for nothing, or the engine shuts down.
+fn work(mut job: Job, inbox: Receiver<Job>, me: u64, pool: &Mutex<Pool>, tx: &Sender<Msg>) {
+    loop {
+        let Job {
+            agent,
+            by_ip,
+            req,
+            state,
+            back,
+        } = job;
+        let id = req.id;
+        let clean = perform(&agent, req, tx, &state);
+        // Either this worker finishes first and may pool the agent, or the
+        // abort came first and the agent is shut down: never both, so no
+        // shut-down agent ends up in the pool.
+        let finished = state
+            .compare_exchange(RUNNING, FINISHED, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        let stay = {
+            let mut p = lock(pool);
+            if clean && finished && !p.closed && p.agents.len() < IDLE_AGENTS {
+                p.agents.push((by_ip, agent));
+            }
+            let stay = !p.closed && p.workers.len() < IDLE_WORKERS;
+            if stay {
+                p.workers.push((me, back));
+            }
+            stay
+        };
+        let _ = tx.send(Msg::HttpDone(id));
+        if !stay {
+            return;
+        }
+        job = match inbox.recv_timeout(WORKER_IDLE) {
+            Ok(next) => next,
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
+                let mut p = lock(pool);
+                match p.workers.iter().position(|(w, _)| *w == me) {
+                    Some(i) => {
+                        p.workers.remove(i);
+                        return;
+                    }
+                    // Taken from the pool just now: its job is on the way.
+                    None => {
+                        drop(p);
+                        match inbox.recv() {
+                            Ok(next) => next,
+                            Err(_) => return,
+                        }
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// Whether `url` names its host by an IP address (nothing to resolve).
+fn host_is_ip(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = host.strip_prefix('[') {
+        return v6
+            .split_once(']')
+            .is_some_and(|(a, _)| a.parse::<std::net::Ipv6Addr>().is_ok());
+    }
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// Runs one exchange, reporting as it goes. Returns whether the connection
@@ -300,4 +445,31 @@ fn failure(e: &ureq::Error) -> HttpFailure {
         _ => HttpFailureKind::Other,
     };
     HttpFailure::new(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_is_ip;
+
+    #[test]
+    fn ip_hosts_are_told_from_names() {
+        for ip in [
+            "http://127.0.0.1:8080/mcp",
+            "http://127.0.0.1/mcp?x=1",
+            "https://user:pw@10.0.0.2:443/",
+            "http://[::1]:3000/mcp",
+            "http://[fe80::1]/",
+        ] {
+            assert!(host_is_ip(ip), "{ip}");
+        }
+        for name in [
+            "http://localhost:8080/mcp",
+            "https://example.com/mcp",
+            "http://127.0.0.1.example.com/",
+            "http://[not-ip]/",
+            "http://1.2.3/",
+        ] {
+            assert!(!host_is_ip(name), "{name}");
+        }
+    }
 }
