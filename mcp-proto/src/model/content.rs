@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::common::{Annotations, Icon, JsonObject, Meta};
-use super::macros::{decode_open, wire_tag};
-use super::serde_util::{decode, object, present, str_field, tagged, Rest, Tagged};
+use super::macros::{decode_open, tagged_union, wire_tag};
+use super::serde_util::{decode, object, present, str_field};
 
 wire_tag! {
     /// The `"type": "text"` tag of [`TextContent`].
@@ -490,26 +490,13 @@ impl Serialize for ContentBlock {
     }
 }
 
-impl<'de> Deserialize<'de> for ContentBlock {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        tagged(d)
-    }
-}
-
-impl Tagged for ContentBlock {
-    const WHAT: &'static str = "a content block";
-
-    fn pick<'de, R: Rest<'de>>(rest: R) -> Result<Self, R::Error> {
-        Ok(match rest.tag() {
-            Some(TextTag::VALUE) => ContentBlock::Text(rest.decode()?),
-            Some(ImageTag::VALUE) => ContentBlock::Image(rest.decode()?),
-            Some(AudioTag::VALUE) => ContentBlock::Audio(rest.decode()?),
-            Some(ResourceLinkTag::VALUE) => ContentBlock::ResourceLink(rest.decode()?),
-            Some(EmbeddedResourceTag::VALUE) => ContentBlock::Resource(rest.decode()?),
-            _ => ContentBlock::Unknown(rest.object()?),
-        })
-    }
-}
+tagged_union!(ContentBlock, "a content block", {
+    TextTag => Text,
+    ImageTag => Image,
+    AudioTag => Audio,
+    ResourceLinkTag => ResourceLink,
+    EmbeddedResourceTag => Resource,
+});
 
 /// A block of content in a sampling message (the schema's
 /// `SamplingMessageContentBlock`).
@@ -590,23 +577,10 @@ impl Serialize for SamplingContent {
     }
 }
 
-impl<'de> Deserialize<'de> for SamplingContent {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        tagged(d)
-    }
-}
-
-impl Tagged for SamplingContent {
-    const WHAT: &'static str = "a sampling content block";
-
-    fn pick<'de, R: Rest<'de>>(rest: R) -> Result<Self, R::Error> {
-        Ok(match rest.tag() {
-            Some(TextTag::VALUE) => SamplingContent::Text(rest.decode()?),
-            Some(ImageTag::VALUE) => SamplingContent::Image(rest.decode()?),
-            Some(AudioTag::VALUE) => SamplingContent::Audio(rest.decode()?),
-            Some(ToolUseTag::VALUE) => SamplingContent::ToolUse(rest.decode()?),
-            Some(ToolResultTag::VALUE) => SamplingContent::ToolResult(rest.decode()?),
-            _ => SamplingContent::Unknown(rest.object()?),
-        })
-    }
-}
+tagged_union!(SamplingContent, "a sampling content block", {
+    TextTag => Text,
+    ImageTag => Image,
+    AudioTag => Audio,
+    ToolUseTag => ToolUse,
+    ToolResultTag => ToolResult,
+});

@@ -251,3 +251,30 @@ macro_rules! decode_open {
 }
 
 pub(crate) use decode_open;
+
+/// Implements `Deserialize` for a union whose member is named by its
+/// `"type"`: each known tag (a [`wire_tag!`] type) decodes into its
+/// variant, anything else is kept whole in `Unknown`. One pass when `type`
+/// comes first (see `serde_util::Tagged`).
+macro_rules! tagged_union {
+    ($name:ident, $what:literal, { $( $tag:ident => $variant:ident ),+ $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                super::serde_util::tagged(d)
+            }
+        }
+
+        impl super::serde_util::Tagged for $name {
+            const WHAT: &'static str = $what;
+
+            fn pick<'de, R: super::serde_util::Rest<'de>>(rest: R) -> Result<Self, R::Error> {
+                Ok(match rest.tag() {
+                    $( Some($tag::VALUE) => $name::$variant(rest.decode()?), )+
+                    _ => $name::Unknown(rest.object()?),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use tagged_union;
