@@ -17,6 +17,14 @@ const EXIT_STATUS_WAIT: Duration = Duration::from_secs(1);
 /// (a grandchild may hold it open) before treating the server as gone.
 const EOF_AFTER_EXIT_WAIT: Duration = Duration::from_millis(200);
 
+/// How long the end of file may wait, once due, for the server's stderr to
+/// end while calls are pending: a server that says why it fails and exits
+/// has its last words in the pipe, and the calls' errors should carry them.
+const STDERR_END_WAIT: Duration = Duration::from_millis(200);
+
+/// How often the end of file looks again for the end of stderr.
+const STDERR_POLL: Duration = Duration::from_millis(2);
+
 /// How often a shutdown checks whether the process group is empty yet.
 const GROUP_POLL: Duration = Duration::from_millis(20);
 
@@ -51,6 +59,8 @@ pub struct Lifecycle {
     exited: Option<ExitStatus>,
     /// When to hand the core its end of file.
     eof_at: Option<Instant>,
+    /// When the end of file first fell due, if it was held for stderr.
+    eof_held_since: Option<Instant>,
     stop: Option<Stop>,
 }
 
@@ -64,6 +74,7 @@ impl Lifecycle {
             eof: false,
             exited: None,
             eof_at: None,
+            eof_held_since: None,
             stop: None,
         }
     }
@@ -118,6 +129,25 @@ impl Lifecycle {
             return true;
         }
         false
+    }
+
+    /// The end of file is due, but the server's stderr has not ended yet:
+    /// holds it back a moment, within [`STDERR_END_WAIT`] of when it fell
+    /// due. False (nothing held) when it is not due, once that wait is
+    /// spent, or without a process.
+    pub fn hold_eof(&mut self, now: Instant) -> bool {
+        let Some(due) = self.eof_at.filter(|t| *t <= now) else {
+            return false;
+        };
+        if self.group.is_none() {
+            return false;
+        }
+        let limit = *self.eof_held_since.get_or_insert(due) + STDERR_END_WAIT;
+        if now >= limit {
+            return false;
+        }
+        self.eof_at = Some((now + STDERR_POLL).min(limit));
+        true
     }
 
     /// Starts the shutdown (the connection is closed): the adapter closes
@@ -210,6 +240,32 @@ impl Lifecycle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn end_of_file_waits_a_moment_for_stderr_then_goes_on() {
+        let t0 = Instant::now();
+        let mut l = Lifecycle::new(Some(Group(u32::MAX)), Shutdown::default());
+        l.on_eof(t0);
+        l.on_exited(ExitStatus::Code(3), t0);
+        // Due now; held while stderr is still open, a poll at a time.
+        assert!(l.hold_eof(t0));
+        assert!(!l.take_eof(t0));
+        assert_eq!(l.deadline(t0), Some(t0 + STDERR_POLL));
+        let later = t0 + STDERR_POLL;
+        assert!(l.hold_eof(later));
+        // Never past the limit: then it is given, held or not.
+        let end = t0 + STDERR_END_WAIT;
+        assert!(l.deadline(end).is_some_and(|d| d <= end));
+        assert!(!l.hold_eof(end));
+        assert!(l.take_eof(end));
+        // Nothing to hold without a process, or before it is due.
+        let mut l = Lifecycle::new(None, Shutdown::default());
+        l.on_eof(t0);
+        assert!(!l.hold_eof(t0));
+        let mut l = Lifecycle::new(Some(Group(u32::MAX)), Shutdown::default());
+        l.on_eof(t0);
+        assert!(!l.hold_eof(t0), "not due until the exit or a second");
+    }
 
     #[test]
     fn end_of_file_waits_briefly_for_the_exit_status() {

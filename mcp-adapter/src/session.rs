@@ -357,7 +357,10 @@ impl Session {
     /// after end of file, the shutdown steps.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.core.handle_timeout(now);
-        if self.life.take_eof(now) {
+        // Calls about to fail for the server's exit wait a moment for its
+        // last stderr lines, which their errors carry.
+        let hold = self.core.pending_calls() > 0 && !self.stderr.ended() && self.life.hold_eof(now);
+        if !hold && self.life.take_eof(now) {
             self.core.handle_eof(now);
         }
         self.life.step(now);

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::{StderrFn, StderrTail};
@@ -79,6 +80,8 @@ impl Lines {
 pub struct Ring {
     lines: Mutex<VecDeque<String>>,
     capacity: usize,
+    /// The reader reached the end of stderr: no more lines will come.
+    ended: AtomicBool,
 }
 
 impl Ring {
@@ -87,7 +90,18 @@ impl Ring {
         Ring {
             lines: Mutex::new(VecDeque::new()),
             capacity,
+            ended: AtomicBool::new(false),
         }
+    }
+
+    /// Stderr has ended; every line is in.
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+    }
+
+    /// Whether stderr has ended.
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
     }
 
     /// Adds a line, dropping the oldest when full.
@@ -130,6 +144,7 @@ pub fn drain(mut stderr: impl Read, ring: Arc<Ring>, on_line: Option<StderrFn>) 
         }
     }
     lines.finish(each);
+    ring.end();
 }
 
 #[cfg(test)]
