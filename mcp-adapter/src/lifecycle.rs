@@ -132,7 +132,7 @@ impl Lifecycle {
     }
 
     /// The end of file is due, but the server's stderr has not ended yet:
-    /// holds it back a moment, within [`STDERR_END_WAIT`] of when it fell
+    /// holds it back a moment, within 200 ms of when it fell
     /// due. False (nothing held) when it is not due, once that wait is
     /// spent, or without a process.
     pub fn hold_eof(&mut self, now: Instant) -> bool {
