@@ -435,7 +435,12 @@ impl Client {
             ticket,
             rx,
             tx: self.inner.tx.clone(),
-            conn: Arc::downgrade(&self.inner.conn),
+            // Only a byte stream queues frames for a waiter to write.
+            conn: if self.inner.direct {
+                Arc::downgrade(&self.inner.conn)
+            } else {
+                Weak::new()
+            },
         })
     }
 
