@@ -68,7 +68,7 @@ impl Builder {
             let _ = tx.send(Msg::Session(Input::Exited(status)));
         };
         let link = Link::Stream {
-            reader: Box::new(spawned.stdout),
+            reader: Source::pipe(spawned.stdout),
             writer: Box::new(spawned.stdin),
             stderr: Some(Box::new(spawned.stderr)),
             process: Some((pid, Box::new(waiter))),
@@ -87,7 +87,7 @@ impl Builder {
         writer: impl Write + Send + 'static,
     ) -> Result<Client, Error> {
         self.start_stream(Link::Stream {
-            reader: Box::new(reader),
+            reader: Source::Plain(Box::new(reader)),
             writer: Box::new(writer),
             stderr: None,
             process: None,
@@ -102,7 +102,7 @@ impl Builder {
         let writer = ShutdownOnDrop(stream.try_clone_stream()?);
         let closer: Box<dyn Fn() + Send + Sync> = Box::new(move || stream.shutdown_both());
         let client = self.start_stream(Link::Stream {
-            reader: Box::new(reader),
+            reader: Source::Plain(Box::new(reader)),
             writer: Box::new(writer),
             stderr: None,
             process: None,
@@ -164,6 +164,8 @@ impl Builder {
             },
         );
         let direct = matches!(link, Link::Stream { .. });
+        #[cfg(unix)]
+        let mut lead = None;
         let conn = match link {
             Link::Stream {
                 reader,
@@ -185,10 +187,20 @@ impl Builder {
                     Box::new(move || writer_conn.write_loop(wake_rx)),
                 )?);
                 let reader_conn = conn.clone();
-                threads.readers.push(spawn(
-                    "stdout",
-                    Box::new(move || read_loop(reader, &reader_conn)),
-                )?);
+                let read: Box<dyn FnOnce() + Send> = match reader {
+                    Source::Plain(reader) => Box::new(move || read_loop(reader, &reader_conn)),
+                    #[cfg(unix)]
+                    Source::Pipe(pipe) => match crate::lead::Lead::new(pipe) {
+                        Ok(l) => {
+                            let l = Arc::new(l);
+                            lead = Some(l.clone());
+                            Box::new(move || l.background(&reader_conn))
+                        }
+                        // No wake-up pipe to be had: read as any stream.
+                        Err(pipe) => Box::new(move || read_loop(pipe, &reader_conn)),
+                    },
+                };
+                threads.readers.push(spawn("stdout", read)?);
                 if let Some(pipe) = stderr_pipe {
                     let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
                     threads.readers.push(spawn(
@@ -218,6 +230,8 @@ impl Builder {
                 tx,
                 conn,
                 direct,
+                #[cfg(unix)]
+                lead,
                 status,
                 stderr: ring,
                 next_ticket: AtomicU64::new(1),
@@ -245,11 +259,29 @@ impl Builder {
     }
 }
 
+/// Where the server's output comes from.
+enum Source {
+    /// Any stream: a thread of its own reads it.
+    Plain(Box<dyn Read + Send>),
+    /// A pipe that callers waiting on calls can read (see `lead`).
+    #[cfg(unix)]
+    Pipe(Box<dyn crate::lead::Pipe>),
+}
+
+impl Source {
+    fn pipe(stdout: std::process::ChildStdout) -> Source {
+        #[cfg(unix)]
+        return Source::Pipe(Box::new(stdout));
+        #[cfg(not(unix))]
+        return Source::Plain(Box::new(stdout));
+    }
+}
+
 /// What the client talks over.
 enum Link {
     /// A byte stream, maybe to a child process.
     Stream {
-        reader: Box<dyn Read + Send>,
+        reader: Source,
         writer: Box<dyn Write + Send>,
         stderr: Option<Box<dyn Read + Send>>,
         #[allow(clippy::type_complexity)]
@@ -275,6 +307,9 @@ struct Inner {
     /// Calls start on the caller's thread (a byte stream), not through the
     /// driver (HTTP, whose exchanges the driver's engine runs).
     direct: bool,
+    /// Callers read the server's stdout while they wait (a child's pipe).
+    #[cfg(unix)]
+    lead: Option<Arc<crate::lead::Lead>>,
     status: Arc<Status>,
     stderr: Arc<Ring>,
     next_ticket: AtomicU64,
@@ -288,6 +323,10 @@ struct Inner {
 
 impl Inner {
     fn close(&self) -> Closed {
+        #[cfg(unix)]
+        if let Some(lead) = &self.lead {
+            lead.closing();
+        }
         let _ = self.tx.send(Msg::Session(Input::Close));
         let finished = self
             .status
@@ -414,14 +453,28 @@ impl Client {
         let (reply, rx) = mpsc::channel();
         let mut request = opts.request;
         request.progress |= opts.on_progress.is_some();
+        #[cfg(unix)]
+        let lead = self.inner.lead.clone();
+        #[cfg(unix)]
+        let reply: mcp_adapter::dispatch::ReplyFn = match &lead {
+            Some(l) => {
+                let to = crate::lead::AnswerTo::new(reply, l.clone(), ticket);
+                Box::new(move |r| to.send(r))
+            }
+            None => Box::new(move |r| {
+                let _ = reply.send(r);
+            }),
+        };
+        #[cfg(not(unix))]
+        let reply: mcp_adapter::dispatch::ReplyFn = Box::new(move |r| {
+            let _ = reply.send(r);
+        });
         let input = Input::Start {
             ticket,
             call,
             opts: request,
             progress: opts.on_progress,
-            reply: Box::new(move |r| {
-                let _ = reply.send(r);
-            }),
+            reply,
         };
         if self.inner.direct {
             self.inner.conn.start(input);
@@ -441,6 +494,8 @@ impl Client {
             } else {
                 Weak::new()
             },
+            #[cfg(unix)]
+            lead,
         })
     }
 
@@ -483,12 +538,19 @@ pub struct PendingCall {
     tx: Sender<Msg>,
     /// To write out frames queued behind this one before blocking on it.
     conn: Weak<Conn>,
+    /// To read the server's stdout while waiting.
+    #[cfg(unix)]
+    lead: Option<Arc<crate::lead::Lead>>,
 }
 
 impl PendingCall {
     /// Waits for the answer. Bounded by the call's timeout.
     pub fn wait(self) -> Result<Reply, Error> {
         if let Ok(r) = self.rx.try_recv() {
+            return r;
+        }
+        #[cfg(unix)]
+        if let Some(r) = self.lead_until(None) {
             return r;
         }
         self.flush();
@@ -503,6 +565,10 @@ impl PendingCall {
         if let Ok(r) = self.rx.try_recv() {
             return Some(r);
         }
+        #[cfg(unix)]
+        if self.lead.is_some() {
+            return self.lead_until(Some(Instant::now() + limit));
+        }
         self.flush();
         match self.rx.recv_timeout(limit) {
             Ok(r) => Some(r),
@@ -511,6 +577,23 @@ impl PendingCall {
                 Some(Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
             }
         }
+    }
+
+    /// Waits reading the server's stdout when nobody else does (see
+    /// `lead`); `None` at the deadline, or if this call cannot lead.
+    #[cfg(unix)]
+    fn lead_until(&self, deadline: Option<Instant>) -> Option<Result<Reply, Error>> {
+        let lead = self.lead.as_ref()?;
+        let Some(conn) = self.conn.upgrade() else {
+            // The client is gone: the answer is in, or will never come.
+            return Some(
+                self.rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Err(Error::closed(mcp_proto::CloseReason::ClosedByUser))),
+            );
+        };
+        conn.flush();
+        lead.wait(&conn, self.ticket, &self.rx, deadline)
     }
 
     /// Frames started after others may still be queued (see `Client::start`).

@@ -12,9 +12,9 @@
 //! The hot path has no thread in the middle: a caller starts its call on
 //! the session and writes the frame to the server's stdin itself (when
 //! other calls are in flight, frames wait until a caller is about to block
-//! and then leave together, see [`Conn::start`]); the
-//! stdout reader feeds the server's bytes to the session, which hands each
-//! answer to its caller. Everything else goes to the driver thread, which
+//! and then leave together, see [`Conn::start`]); whoever reads stdout (a
+//! caller waiting on its call, or the reader thread, see `lead`) feeds the
+//! server's bytes to the session, which hands each answer to its caller. Everything else goes to the driver thread, which
 //! also runs the timers and the shutdown.
 //!
 //! No thread blocks on something another one needs while holding the

@@ -33,7 +33,10 @@
 //! - threads: a driver that owns the core and alone reads the clock, a
 //!   writer, a reader per output pipe, a waiter for the process, and a
 //!   dispatcher for notification callbacks; input requests are answered on
-//!   a thread each, since a human may be typing.
+//!   a thread each, since a human may be typing. A thread waiting on a call
+//!   to a spawned server reads the server's stdout itself while nobody else
+//!   does (the reader thread stands back while calls are being waited on),
+//!   which saves a sequential call a context switch.
 //!
 //! Callbacks run in the order their messages arrived, and every progress
 //! callback of a call has run before the call returns. A callback that
@@ -50,6 +53,8 @@
 mod client;
 mod driver;
 pub mod http;
+#[cfg(unix)]
+mod lead;
 pub mod process;
 
 pub use client::{Builder, Canceller, Client, Duplex, PendingCall};

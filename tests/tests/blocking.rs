@@ -296,3 +296,183 @@ fn calls_started_in_a_burst_share_writes_and_none_is_held_back() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Starts `name` on `client` without waiting, with `opts`.
+fn start_tool(
+    client: &Client,
+    name: &str,
+    args: serde_json::Value,
+    opts: mcp_proto::api::CallOptions,
+) -> mcp_blocking::PendingCall {
+    let params = CallToolRequestParams::new(name)
+        .with_arguments(args.as_object().cloned().unwrap_or_default());
+    client
+        .start(Call::request::<CallTool>(&params).unwrap(), opts)
+        .unwrap()
+}
+
+fn text_of(reply: mcp_proto::Reply) -> String {
+    let result: mcp_proto::model::CallToolResult = reply.decode().unwrap();
+    match &result.content[0] {
+        mcp_proto::model::ContentBlock::Text(t) => t.text.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+fn fault_server() -> ServerCommand {
+    ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server")).arg("normal")
+}
+
+#[test]
+fn callers_that_read_the_servers_output_themselves_lose_nothing() {
+    // A spawned server's stdout is read by whichever thread waits on a
+    // call; many waiting at once hand the pipe on without losing a byte.
+    let client = Client::spawn(&fault_server()).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                for i in 0..150 {
+                    let text = format!("t{t}-{i}");
+                    let call =
+                        start_tool(&client, "echo", json!({ "text": text }), Default::default());
+                    let reply = if i % 2 == 0 {
+                        call.wait().unwrap()
+                    } else {
+                        call.wait_timeout(Duration::from_secs(20))
+                            .expect("answered within 20 s")
+                            .unwrap()
+                    };
+                    assert_eq!(text_of(reply), text);
+                }
+            })
+        })
+        .collect();
+    // A call whose answer goes through the callback thread (it has
+    // progress callbacks) returns after all of them, whether it waits
+    // while others read the pipe or reads it itself.
+    let with_progress = || {
+        for _ in 0..10 {
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(0));
+            let log = seen.clone();
+            let call = start_tool(
+                &client,
+                "slow",
+                json!({"steps": 4, "step_ms": 1}),
+                mcp_proto::api::CallOptions {
+                    on_progress: Some(std::sync::Arc::new(move |_: &_| {
+                        *log.lock().unwrap() += 1;
+                    })),
+                    ..Default::default()
+                },
+            );
+            let started = Instant::now();
+            let reply = call
+                .wait_timeout(Duration::from_secs(30))
+                .expect("answered")
+                .unwrap();
+            assert!(started.elapsed() < Duration::from_secs(15), "not woken");
+            assert_eq!(text_of(reply), "done after 4 steps");
+            assert_eq!(*seen.lock().unwrap(), 4);
+        }
+    };
+    with_progress();
+    for t in threads {
+        t.join().unwrap();
+    }
+    with_progress();
+    let closed = client.close();
+    assert_eq!(closed.threads_left, 0, "{closed:?}");
+}
+
+#[test]
+fn a_caller_reading_for_its_answer_hears_of_answers_from_elsewhere() {
+    let client = Client::spawn(&fault_server()).unwrap();
+    // Each answer below comes from another thread than the one reading the
+    // pipe; the waiter must hear of it then, not at the end of its own
+    // (much longer) wait.
+    let woken = |call: &mcp_blocking::PendingCall, what: &str| {
+        let started = Instant::now();
+        let answer = call
+            .wait_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{what}: not woken"));
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{what}: woken only by its own deadline"
+        );
+        answer
+    };
+
+    // The call's own timeout, which the driver thread enforces.
+    let mut opts = mcp_proto::api::CallOptions::default();
+    opts.request.timeout = Some(Duration::from_millis(300));
+    let never = start_tool(&client, "never", json!({}), opts);
+    let answer = woken(&never, "the call's timeout");
+    assert!(matches!(answer, Err(Error::Timeout { .. })), "{answer:?}");
+
+    // A cancel from another thread.
+    let never = start_tool(&client, "never", json!({}), Default::default());
+    let canceller = never.canceller();
+    let cancel = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        canceller.cancel();
+    });
+    let answer = woken(&never, "a cancel");
+    assert!(matches!(answer, Err(Error::Cancelled)), "{answer:?}");
+    cancel.join().unwrap();
+
+    // A wait that runs out leaves the call going, and lets go of the pipe.
+    let slow = start_tool(
+        &client,
+        "slow",
+        json!({"steps": 1, "step_ms": 400}),
+        Default::default(),
+    );
+    assert!(slow.wait_timeout(Duration::from_millis(50)).is_none());
+    let echo = client
+        .call_tool("echo", json!({"text": "meanwhile"}))
+        .unwrap();
+    assert!(format!("{:?}", echo.content).contains("meanwhile"));
+    assert_eq!(text_of(slow.wait().unwrap()), "done after 1 steps");
+
+    // Closing while a thread waits on a call that never ends.
+    let never = start_tool(&client, "never", json!({}), Default::default());
+    let waiter = std::thread::spawn(move || woken(&never, "a close"));
+    std::thread::sleep(Duration::from_millis(100));
+    let closed = client.close();
+    let answer = waiter.join().unwrap();
+    assert!(matches!(answer, Err(Error::Closed(_))), "{answer:?}");
+    assert_eq!(closed.threads_left, 0, "{closed:?}");
+}
+
+#[test]
+fn output_that_no_caller_waits_for_is_still_read() {
+    let client = Client::spawn(&fault_server()).unwrap();
+    // Progress reports and a request from the server (for the client's
+    // roots) arrive while no thread waits on any call: the background
+    // reader must take them in for the callbacks to run and the server to
+    // be answered.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let log = seen.clone();
+    let opts = mcp_proto::api::CallOptions {
+        on_progress: Some(std::sync::Arc::new(move |_: &_| {
+            *log.lock().unwrap() += 1;
+        })),
+        ..Default::default()
+    };
+    let slow = start_tool(&client, "slow", json!({"steps": 3, "step_ms": 30}), opts);
+    let roots = start_tool(&client, "roots", json!({}), Default::default());
+    assert!(
+        eventually(Duration::from_secs(10), || *seen.lock().unwrap() == 3),
+        "progress reports were not read: {} of 3",
+        seen.lock().unwrap()
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || roots
+            .wait_timeout(Duration::ZERO)
+            .is_some()),
+        "the server's roots request was not answered"
+    );
+    assert_eq!(text_of(slow.wait().unwrap()), "done after 3 steps");
+    client.close();
+}
