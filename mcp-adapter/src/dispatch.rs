@@ -5,13 +5,13 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use mcp_proto::api::ProgressFn;
 use mcp_proto::handler::{dispatch, NotificationHandler};
 use mcp_proto::model::ProgressNotificationParams;
 use mcp_proto::{Event, Reply};
 
+use crate::workers::{self, Worker};
 use crate::Error;
 
 /// Hands a call its answer (a channel's sending end, in a box).
@@ -28,16 +28,14 @@ pub enum Dispatch {
     Reply(ReplyFn, Result<Reply, Error>),
 }
 
-/// Starts the dispatcher thread; it ends when every sender is dropped and
-/// the queue is empty.
+/// Starts the dispatcher (on a worker thread); it ends when every sender
+/// is dropped and the queue is empty.
 pub fn spawn(
     handler: Option<Arc<dyn NotificationHandler>>,
-) -> std::io::Result<(Sender<Dispatch>, JoinHandle<()>)> {
+) -> std::io::Result<(Sender<Dispatch>, Worker)> {
     let (tx, rx) = mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("mcp-dispatch".into())
-        .spawn(move || run(rx, handler))?;
-    Ok((tx, thread))
+    let worker = workers::spawn(move || run(rx, handler))?;
+    Ok((tx, worker))
 }
 
 fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {

@@ -20,6 +20,7 @@ pub mod session;
 mod settings;
 pub mod status;
 pub mod stderr;
+pub mod workers;
 
 pub use command::{ServerCommand, Shutdown};
 pub use error::{Error, ExitStatus, StderrTail};

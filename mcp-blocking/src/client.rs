@@ -4,7 +4,6 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mcp_proto::api::{CallOptions, Operations};
@@ -16,6 +15,7 @@ use crate::process::{self, ServerCommand, Shutdown};
 use mcp_adapter::group::Group;
 use mcp_adapter::session::{Input, Parts, Session};
 use mcp_adapter::stderr::Ring;
+use mcp_adapter::workers::Worker;
 use mcp_adapter::{
     handshake_limit, Closed, Error, ExitStatus, Settings, Status, STDERR_TAIL_LINES,
 };
@@ -134,11 +134,9 @@ impl Builder {
         let ring = Arc::new(Ring::new(settings.stderr_capacity()));
 
         let mut threads = Threads::default();
-        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| -> Result<JoinHandle<()>, Error> {
-            std::thread::Builder::new()
-                .name(format!("mcp-{name}"))
-                .spawn(f)
-                .map_err(Error::Io)
+        // Threads of their own, reused from earlier clients when any wait.
+        let spawn = |f: Box<dyn FnOnce() + Send>| -> Result<Worker, Error> {
+            mcp_adapter::workers::spawn(f).map_err(Error::Io)
         };
         let (dispatcher, dispatch_thread) =
             mcp_adapter::dispatch::spawn(settings.notifications.clone())?;
@@ -182,10 +180,7 @@ impl Builder {
                     tx.clone(),
                 ));
                 let writer_conn = conn.clone();
-                threads.writer = Some(spawn(
-                    "writer",
-                    Box::new(move || writer_conn.write_loop(wake_rx)),
-                )?);
+                threads.writer = Some(spawn(Box::new(move || writer_conn.write_loop(wake_rx)))?);
                 let reader_conn = conn.clone();
                 let read: Box<dyn FnOnce() + Send> = match reader {
                     Source::Plain(reader) => Box::new(move || read_loop(reader, &reader_conn)),
@@ -200,17 +195,16 @@ impl Builder {
                         Err(pipe) => Box::new(move || read_loop(pipe, &reader_conn)),
                     },
                 };
-                threads.readers.push(spawn("stdout", read)?);
+                threads.readers.push(spawn(read)?);
                 if let Some(pipe) = stderr_pipe {
                     let (ring, on_line) = (ring.clone(), settings.on_stderr.clone());
-                    threads.readers.push(spawn(
-                        "stderr",
-                        Box::new(move || mcp_adapter::stderr::drain(pipe, ring, on_line)),
-                    )?);
+                    threads.readers.push(spawn(Box::new(move || {
+                        mcp_adapter::stderr::drain(pipe, ring, on_line)
+                    }))?);
                 }
                 if let Some((_, wait)) = process {
                     let waiter_tx = tx.clone();
-                    threads.waiter = Some(spawn("waiter", Box::new(move || wait(waiter_tx)))?);
+                    threads.waiter = Some(spawn(Box::new(move || wait(waiter_tx)))?);
                 }
                 conn
             }
@@ -220,10 +214,7 @@ impl Builder {
             }
         };
         let (driver_conn, driver_status) = (conn.clone(), status.clone());
-        threads.driver = Some(spawn(
-            "driver",
-            Box::new(move || driver_conn.run(rx, driver_status)),
-        )?);
+        threads.driver = Some(spawn(Box::new(move || driver_conn.run(rx, driver_status)))?);
 
         let client = Client {
             inner: Arc::new(Inner {
@@ -293,11 +284,11 @@ enum Link {
 
 #[derive(Default)]
 struct Threads {
-    driver: Option<JoinHandle<()>>,
-    writer: Option<JoinHandle<()>>,
-    dispatcher: Option<JoinHandle<()>>,
-    waiter: Option<JoinHandle<()>>,
-    readers: Vec<JoinHandle<()>>,
+    driver: Option<Worker>,
+    writer: Option<Worker>,
+    dispatcher: Option<Worker>,
+    waiter: Option<Worker>,
+    readers: Vec<Worker>,
 }
 
 struct Inner {
@@ -327,7 +318,14 @@ impl Inner {
         if let Some(lead) = &self.lead {
             lead.closing();
         }
-        let _ = self.tx.send(Msg::Session(Input::Close));
+        if self.direct {
+            // As a call starts: on this thread, which also closes the
+            // server's stdin if the writer is free (no hop through the
+            // driver and the writer thread).
+            self.conn.start(Input::Close);
+        } else {
+            let _ = self.tx.send(Msg::Session(Input::Close));
+        }
         let finished = self
             .status
             .wait_blocking(self.shutdown.worst_case() + Duration::from_secs(1), |s| {
@@ -354,8 +352,8 @@ impl Inner {
                 .flatten()
             {
                 // A callback may hold the last handle: never join oneself.
-                if finished && h.thread().id() != me {
-                    let _ = h.join();
+                if finished && h.thread() != me {
+                    h.join();
                 }
             }
             // A reader blocks until its pipe closes, which something outside
@@ -370,7 +368,7 @@ impl Inner {
                     nap = (nap * 2).min(Duration::from_millis(5));
                 }
                 if h.is_finished() {
-                    let _ = h.join();
+                    h.join();
                 } else {
                     threads_left += 1;
                 }

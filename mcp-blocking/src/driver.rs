@@ -249,7 +249,7 @@ impl Conn {
     /// was a context switch).
     pub(crate) fn start(&self, input: Input) {
         let s = self.direct(input);
-        if s.session.calls_in_flight() <= 1 {
+        if s.session.calls_in_flight() <= 1 || s.close_writer {
             self.write_out(s);
         }
     }

@@ -36,7 +36,11 @@
 //!   a thread each, since a human may be typing. A thread waiting on a call
 //!   to a spawned server reads the server's stdout itself while nobody else
 //!   does (the reader thread stands back while calls are being waited on),
-//!   which saves a sequential call a context switch.
+//!   which saves a sequential call a context switch. Threads are reused:
+//!   when a client closes, its threads wait up to two seconds for the next
+//!   client's work (at most 32 wait), so a program that starts one
+//!   short-lived server after another does not pay for new threads each
+//!   time.
 //!
 //! Callbacks run in the order their messages arrived, and every progress
 //! callback of a call has run before the call returns. A callback that

@@ -67,12 +67,9 @@ impl Builder {
         let (r, on_line) = (ring.clone(), self.settings.on_stderr.clone());
         // A blocking read on a thread of its own: the line callback may be
         // slow without holding up anything else.
-        let stderr_thread =
-            std::thread::Builder::new()
-                .name("mcp-stderr".into())
-                .spawn(move || {
-                    mcp_adapter::stderr::drain(futures_lite::io::BlockOn::new(stderr), r, on_line)
-                });
+        let stderr_thread = mcp_adapter::workers::spawn(move || {
+            mcp_adapter::stderr::drain(futures_lite::io::BlockOn::new(stderr), r, on_line)
+        });
         let stderr_thread = match stderr_thread {
             Ok(t) => t,
             Err(e) => {

@@ -23,7 +23,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender};
@@ -32,6 +31,7 @@ use async_io::Timer;
 use futures_lite::future;
 use futures_lite::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use mcp_adapter::session::{HttpMsg, Input, Io, Session};
+use mcp_adapter::workers::{self, Worker};
 use mcp_adapter::{ExitStatus, Status};
 use mcp_proto::http::ExchangeId;
 
@@ -65,7 +65,7 @@ pub(crate) enum Link {
         /// The process, when the stream is its stdio.
         child: Option<async_process::Child>,
         /// The stderr thread, for a process.
-        stderr: Option<JoinHandle<()>>,
+        stderr: Option<Worker>,
     },
     /// HTTP exchanges.
     Http(HttpClient),
@@ -76,17 +76,15 @@ pub(crate) struct Driver {
     pub(crate) rx: Receiver<Input>,
     pub(crate) tx: Sender<Input>,
     pub(crate) status: Arc<Status>,
-    pub(crate) dispatcher: JoinHandle<()>,
+    pub(crate) dispatcher: Worker,
 }
 
 /// Starts the driver's thread.
-pub(crate) fn start(driver: Driver, link: Link) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("mcp-smol-driver".into())
-        .spawn(move || {
-            let ex: LocalExecutor<'static> = LocalExecutor::new();
-            async_io::block_on(ex.run(driver.run(&ex, link)));
-        })
+pub(crate) fn start(driver: Driver, link: Link) -> std::io::Result<Worker> {
+    workers::spawn(move || {
+        let ex: LocalExecutor<'static> = LocalExecutor::new();
+        async_io::block_on(ex.run(driver.run(&ex, link)));
+    })
 }
 
 /// The driver's running state.
@@ -200,7 +198,7 @@ impl Driver {
                 Timer::after(Duration::from_millis(5)).await;
             }
             if t.is_finished() {
-                let _ = t.join();
+                t.join();
             } else {
                 threads_left += 1;
             }
@@ -211,7 +209,7 @@ impl Driver {
             s.finished = true;
         });
         // The dispatcher ends once the callbacks queued before the end ran.
-        let _ = dispatcher.join();
+        dispatcher.join();
     }
 }
 
