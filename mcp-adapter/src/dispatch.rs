@@ -3,8 +3,8 @@
 //! callbacks, never the connection.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SendError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use mcp_proto::api::ProgressFn;
 use mcp_proto::handler::{dispatch, NotificationHandler};
@@ -28,14 +28,61 @@ pub enum Dispatch {
     Reply(ReplyFn, Result<Reply, Error>),
 }
 
-/// Starts the dispatcher (on a worker thread); it ends when every sender
-/// is dropped and the queue is empty.
-pub fn spawn(
+/// The dispatcher's queue. Its thread starts with the first item: a
+/// client with no notification handler that never asks for progress
+/// never starts one.
+pub struct Dispatcher {
     handler: Option<Arc<dyn NotificationHandler>>,
-) -> std::io::Result<(Sender<Dispatch>, Worker)> {
-    let (tx, rx) = mpsc::channel();
-    let worker = workers::spawn(move || run(rx, handler))?;
-    Ok((tx, worker))
+    tx: Option<Sender<Dispatch>>,
+    worker: Arc<Mutex<Option<Worker>>>,
+}
+
+/// The dispatcher's thread, to wait for once its queue is closed.
+#[derive(Clone, Debug)]
+pub struct DispatchThread(Arc<Mutex<Option<Worker>>>);
+
+impl DispatchThread {
+    /// The thread, if the dispatcher was started (and not taken before).
+    pub fn take(&self) -> Option<Worker> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher for `handler`, not started yet.
+    pub fn new(handler: Option<Arc<dyn NotificationHandler>>) -> (Dispatcher, DispatchThread) {
+        let worker = Arc::new(Mutex::new(None));
+        let thread = DispatchThread(worker.clone());
+        let d = Dispatcher {
+            handler,
+            tx: None,
+            worker,
+        };
+        (d, thread)
+    }
+
+    /// Queues `item`, starting the thread first if need be. Gives `item`
+    /// back if no thread could be started or the thread is gone.
+    // The item comes back as it went in (the caller answers a reply
+    // itself); boxing it would cost an allocation per send.
+    #[allow(clippy::result_large_err)]
+    pub fn send(&mut self, item: Dispatch) -> Result<(), Dispatch> {
+        let tx = match &self.tx {
+            Some(tx) => tx,
+            None => {
+                let (tx, rx) = mpsc::channel();
+                let handler = self.handler.clone();
+                match workers::spawn(move || run(rx, handler)) {
+                    Ok(w) => {
+                        *self.worker.lock().unwrap_or_else(PoisonError::into_inner) = Some(w);
+                    }
+                    Err(_) => return Err(item),
+                }
+                self.tx.insert(tx)
+            }
+        };
+        tx.send(item).map_err(|SendError(item)| item)
+    }
 }
 
 fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
@@ -56,5 +103,26 @@ fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
             Dispatch::Progress(cb, p) => guarded(&mut || cb(&p)),
             Dispatch::Reply(reply, result) => reply(result),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thread_starts_with_the_first_item_and_runs_it() {
+        let (mut d, thread) = Dispatcher::new(None);
+        assert!(thread.take().is_none(), "started before anything was sent");
+        let (tx, rx) = mpsc::channel();
+        let reply: ReplyFn = Box::new(move |r| tx.send(r.is_err()).unwrap());
+        let err = Err(Error::Cancelled);
+        assert!(d.send(Dispatch::Reply(reply, err)).is_ok());
+        assert!(rx.recv().unwrap());
+        drop(d);
+        // The queue closed: the thread ends and can be waited for.
+        let worker = thread.take().expect("started by the send");
+        worker.join();
+        assert!(worker.is_finished());
     }
 }

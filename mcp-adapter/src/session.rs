@@ -10,7 +10,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{SendError, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +21,7 @@ use mcp_proto::{
     RequestOptions, UsageError,
 };
 
-use crate::dispatch::{Dispatch, ReplyFn};
+use crate::dispatch::{Dispatch, Dispatcher, ReplyFn};
 use crate::group::Group;
 use crate::lifecycle::Lifecycle;
 use crate::settings::STDERR_TAIL_LINES;
@@ -131,8 +130,8 @@ pub struct Parts {
     pub input: Option<Arc<dyn InputHandler>>,
     /// Who hears notifications.
     pub notifications: Option<Arc<dyn NotificationHandler>>,
-    /// The dispatcher's queue (see [`crate::dispatch::spawn`]).
-    pub dispatcher: Sender<Dispatch>,
+    /// The dispatcher's queue.
+    pub dispatcher: Dispatcher,
     /// Where input answers go.
     pub answers: AnswerFn,
     /// The server's process group, for a spawned server.
@@ -155,7 +154,7 @@ pub struct Session {
     stderr: Arc<Ring>,
     input: Option<Arc<dyn InputHandler>>,
     notifications: bool,
-    dispatcher: Option<Sender<Dispatch>>,
+    dispatcher: Option<Dispatcher>,
     answers: AnswerFn,
     life: Lifecycle,
     calls: HashMap<CallId, Waiting>,
@@ -411,11 +410,11 @@ impl Session {
     /// Answers a waiting call. Calls with a progress callback are answered
     /// through the dispatcher, behind their last progress report.
     fn deliver(&mut self, w: Waiting, result: Result<Reply, Error>) {
-        let (reply, result) = match (&w.progress, &self.dispatcher) {
+        let (reply, result) = match (&w.progress, &mut self.dispatcher) {
             (Some(_), Some(d)) => match d.send(Dispatch::Reply(w.reply, result)) {
                 Ok(()) => return,
-                // The dispatcher is gone (it panicked out): answer directly.
-                Err(SendError(Dispatch::Reply(reply, result))) => (reply, result),
+                // No dispatcher to be had: answer directly.
+                Err(Dispatch::Reply(reply, result)) => (reply, result),
                 Err(_) => return,
             },
             _ => (w.reply, result),
@@ -449,7 +448,7 @@ impl Session {
             Event::Progress { call, progress } => {
                 if let (Some(cb), Some(d)) = (
                     self.calls.get(&call).and_then(|w| w.progress.clone()),
-                    &self.dispatcher,
+                    &mut self.dispatcher,
                 ) {
                     let _ = d.send(Dispatch::Progress(cb, progress.clone()));
                 }
@@ -498,7 +497,7 @@ impl Session {
 
     fn forward(&mut self, event: Event) {
         if self.notifications {
-            if let Some(d) = &self.dispatcher {
+            if let Some(d) = &mut self.dispatcher {
                 let _ = d.send(Dispatch::Event(event));
             }
         }

@@ -139,7 +139,7 @@ impl Builder {
             mcp_adapter::workers::spawn(f).map_err(Error::Io)
         };
         let (dispatcher, dispatch_thread) =
-            mcp_adapter::dispatch::spawn(settings.notifications.clone())?;
+            mcp_adapter::dispatch::Dispatcher::new(settings.notifications.clone());
         threads.dispatcher = Some(dispatch_thread);
         let answers_tx = tx.clone();
         let group = match &link {
@@ -286,7 +286,7 @@ enum Link {
 struct Threads {
     driver: Option<Worker>,
     writer: Option<Worker>,
-    dispatcher: Option<Worker>,
+    dispatcher: Option<mcp_adapter::dispatch::DispatchThread>,
     waiter: Option<Worker>,
     readers: Vec<Worker>,
 }
@@ -347,7 +347,8 @@ impl Inner {
         let mut threads_left = usize::from(!finished);
         if let Some(t) = threads {
             let me = std::thread::current().id();
-            for h in [t.driver, t.writer, t.dispatcher, t.waiter]
+            let dispatcher = t.dispatcher.and_then(|d| d.take());
+            for h in [t.driver, t.writer, dispatcher, t.waiter]
                 .into_iter()
                 .flatten()
             {

@@ -136,34 +136,32 @@ impl Builder {
         let group = pid.map(Group);
         let (tx, rx) = async_channel::unbounded();
         let status = Arc::new(Status::default());
-        let started = mcp_adapter::dispatch::spawn(settings.notifications.clone()).and_then(
-            |(dispatcher, dispatch_thread)| {
-                let answers_tx = tx.clone();
-                let session = Session::new(
-                    core,
-                    Parts {
-                        status: status.clone(),
-                        stderr: ring.clone(),
-                        input: settings.input,
-                        notifications: settings.notifications,
-                        dispatcher,
-                        answers: Arc::new(move |input, answer| {
-                            let _ = answers_tx.try_send(Input::Answer { input, answer });
-                        }),
-                        group,
-                        shutdown: settings.shutdown,
-                    },
-                );
-                let driver = Driver {
-                    session,
-                    rx,
-                    tx: tx.clone(),
-                    status: status.clone(),
-                    dispatcher: dispatch_thread,
-                };
-                driver::start(driver, link)
+        let (dispatcher, dispatch_thread) =
+            mcp_adapter::dispatch::Dispatcher::new(settings.notifications.clone());
+        let answers_tx = tx.clone();
+        let session = Session::new(
+            core,
+            Parts {
+                status: status.clone(),
+                stderr: ring.clone(),
+                input: settings.input,
+                notifications: settings.notifications,
+                dispatcher,
+                answers: Arc::new(move |input, answer| {
+                    let _ = answers_tx.try_send(Input::Answer { input, answer });
+                }),
+                group,
+                shutdown: settings.shutdown,
             },
         );
+        let driver = Driver {
+            session,
+            rx,
+            tx: tx.clone(),
+            status: status.clone(),
+            dispatcher: dispatch_thread,
+        };
+        let started = driver::start(driver, link);
         if let Err(e) = started {
             // Nothing will shut the server down: end it now.
             if let Some(g) = group {

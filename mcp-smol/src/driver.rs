@@ -30,6 +30,7 @@ use async_executor::{LocalExecutor, Task};
 use async_io::Timer;
 use futures_lite::future;
 use futures_lite::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use mcp_adapter::dispatch::DispatchThread;
 use mcp_adapter::session::{HttpMsg, Input, Io, Session};
 use mcp_adapter::workers::{self, Worker};
 use mcp_adapter::{ExitStatus, Status};
@@ -76,7 +77,7 @@ pub(crate) struct Driver {
     pub(crate) rx: Receiver<Input>,
     pub(crate) tx: Sender<Input>,
     pub(crate) status: Arc<Status>,
-    pub(crate) dispatcher: Worker,
+    pub(crate) dispatcher: DispatchThread,
 }
 
 /// Starts the driver's thread.
@@ -209,7 +210,9 @@ impl Driver {
             s.finished = true;
         });
         // The dispatcher ends once the callbacks queued before the end ran.
-        dispatcher.join();
+        if let Some(d) = dispatcher.take() {
+            d.join();
+        }
     }
 }
 
