@@ -36,6 +36,11 @@ mcp_tests::on_both_adapters!(
     dropping_the_last_handle_shuts_the_server_down,
     a_program_that_does_not_exist_is_a_clear_error,
     a_program_that_is_not_an_mcp_server_fails_the_handshake_with_its_stderr,
+    garbage_and_invalid_utf8_on_stdout_are_reported_and_skipped,
+    a_frame_at_the_limit_passes_and_one_byte_over_fails_its_call_clearly,
+    a_flood_of_notifications_is_delivered_in_full_and_the_call_completes,
+    duplicate_unknown_and_early_responses_are_reported_and_ignored,
+    a_trickling_server_times_out_and_close_does_not_wait_for_it,
 );
 
 /// Closes and checks that nothing is left: the server and its group are
@@ -283,4 +288,191 @@ fn a_cancelled_call_from_another_thread_ends_with_cancelled() {
     std::thread::spawn(move || canceller.cancel());
     assert!(matches!(pending.wait(), Err(Error::Cancelled)));
     close_clean(&Client::Blocking(client));
+}
+
+/// Records violations and counts log notifications.
+#[derive(Clone, Default)]
+struct Watch {
+    violations: Arc<Mutex<Vec<ViolationKind>>>,
+    logs: Arc<AtomicUsize>,
+}
+
+impl NotificationHandler for Watch {
+    fn violation(&self, v: &Violation) {
+        self.violations.lock().unwrap().push(v.kind);
+    }
+    fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
+        if matches!(n, mcp_blocking::mcp_proto::Notification::Log(_)) {
+            self.logs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Watch {
+    fn saw(&self, kind: ViolationKind) -> bool {
+        eventually(Duration::from_secs(5), || {
+            self.violations.lock().unwrap().contains(&kind)
+        })
+    }
+}
+
+fn echo_text(client: &Client, text: &str) -> Result<String, Error> {
+    let r = client
+        .with_timeout(Duration::from_secs(20))
+        .call_tool("echo", json!({ "text": text }))?;
+    Ok(match &r.content[0] {
+        mcp_blocking::mcp_proto::model::ContentBlock::Text(t) => t.text.clone(),
+        other => panic!("not text: {other:?}"),
+    })
+}
+
+fn garbage_and_invalid_utf8_on_stdout_are_reported_and_skipped(adapter: Adapter) {
+    for (mode, kind) in [
+        ("garbage", ViolationKind::NotJson),
+        ("invalid-utf8", ViolationKind::InvalidUtf8),
+    ] {
+        let watch = Watch::default();
+        let client = Client::builder(adapter)
+            .shutdown(quick())
+            .notification_handler(watch.clone())
+            .spawn(&fault(mode))
+            .unwrap();
+        assert_eq!(echo_text(&client, "one").unwrap(), "one", "{mode}");
+        assert_eq!(echo_text(&client, "two").unwrap(), "two", "{mode}");
+        assert!(
+            watch.saw(kind),
+            "{mode}: {:?}",
+            watch.violations.lock().unwrap()
+        );
+        close_clean(&client);
+    }
+}
+
+fn a_frame_at_the_limit_passes_and_one_byte_over_fails_its_call_clearly(adapter: Adapter) {
+    const LIMIT: usize = 64 * 1024;
+    let mut config = mcp_blocking::mcp_proto::Config::default();
+    config.limits.max_frame_size = LIMIT;
+    for size in [LIMIT - 1, LIMIT, LIMIT + 1] {
+        let watch = Watch::default();
+        let client = Client::builder(adapter)
+            .config(config.clone())
+            .shutdown(quick())
+            .notification_handler(watch.clone())
+            .spawn(
+                &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
+                    .args(["sized".to_string(), size.to_string()]),
+            )
+            .unwrap();
+        let started = Instant::now();
+        let answer = client
+            .with_timeout(Duration::from_secs(20))
+            .call_tool("echo", json!({"text": "sized"}));
+        if size <= LIMIT {
+            let r = answer.unwrap_or_else(|e| panic!("{size} bytes: {e}"));
+            assert_eq!(r.content.len(), 1);
+        } else {
+            let err = answer.unwrap_err();
+            match &err {
+                Error::Request(e) => assert!(
+                    matches!(
+                        **e,
+                        mcp_blocking::mcp_proto::RequestError::ResponseTooLarge { len, limit }
+                            if len == LIMIT + 1 && limit == LIMIT
+                    ),
+                    "{err}"
+                ),
+                other => panic!("{size} bytes: {other}"),
+            }
+            assert!(err.to_string().contains("max_frame_size"), "{err}");
+            // Failed at once, not by its timeout; the connection goes on.
+            assert!(started.elapsed() < Duration::from_secs(10));
+            assert!(watch.saw(ViolationKind::FrameTooLarge));
+            assert!(client.ping().is_ok());
+        }
+        close_clean(&client);
+    }
+}
+
+fn a_flood_of_notifications_is_delivered_in_full_and_the_call_completes(adapter: Adapter) {
+    const N: usize = 100_000;
+    let watch = Watch::default();
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .notification_handler(watch.clone())
+        .spawn(
+            &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
+                .args(["flood".to_string(), N.to_string()]),
+        )
+        .unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        echo_text(&client, "after the flood").unwrap(),
+        "after the flood"
+    );
+    assert!(
+        eventually(Duration::from_secs(30), || watch
+            .logs
+            .load(Ordering::Relaxed)
+            == N),
+        "{} of {N} notifications",
+        watch.logs.load(Ordering::Relaxed)
+    );
+    eprintln!("flood of {N}: delivered in {:?}", started.elapsed());
+    assert!(watch.violations.lock().unwrap().is_empty());
+    close_clean(&client);
+}
+
+fn duplicate_unknown_and_early_responses_are_reported_and_ignored(adapter: Adapter) {
+    for mode in ["duplicate-ids", "unknown-ids", "early-response"] {
+        let watch = Watch::default();
+        let client = Client::builder(adapter)
+            .shutdown(quick())
+            .notification_handler(watch.clone())
+            .spawn(&fault(mode))
+            .unwrap();
+        let first = echo_text(&client, "one").unwrap();
+        let second = echo_text(&client, "two").unwrap();
+        if mode == "duplicate-ids" {
+            // The first answer counts; the second is for a call that ended.
+            assert_eq!((first.as_str(), second.as_str()), ("first", "first"));
+        } else {
+            // Each call gets its own answer, not one sent for an id the
+            // client had not used (yet).
+            assert_eq!((first.as_str(), second.as_str()), ("one", "two"), "{mode}");
+        }
+        assert!(
+            watch.saw(ViolationKind::UnknownResponseId),
+            "{mode}: {:?}",
+            watch.violations.lock().unwrap()
+        );
+        assert!(client.ping().is_ok());
+        close_clean(&client);
+    }
+}
+
+fn a_trickling_server_times_out_and_close_does_not_wait_for_it(adapter: Adapter) {
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .spawn(&fault("trickle"))
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .with_timeout(Duration::from_millis(500))
+        .call_tool("echo", json!({"text": "slowly"}))
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The server is still dripping its answer: close ends it on the
+    // shutdown's schedule, not on the drip's.
+    let closing = Instant::now();
+    close_clean(&client);
+    assert!(
+        closing.elapsed() < Duration::from_secs(5),
+        "close took {:?}",
+        closing.elapsed()
+    );
 }

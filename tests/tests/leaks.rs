@@ -37,14 +37,17 @@ fn many_connections_leave_no_threads_descriptors_or_processes() {
         .close();
     let (fds0, threads0) = (fds(), threads());
 
-    for round in 0..20 {
-        let mode = [
-            "normal",
-            "grandchild",
-            "ignore-sigterm",
-            "flood-stderr",
-            "exit-mid-request",
-        ][round % 5];
+    let modes = [
+        "normal",
+        "grandchild",
+        "ignore-sigterm",
+        "flood-stderr",
+        "exit-mid-request",
+        "garbage",
+        "duplicate-ids",
+    ];
+    for round in 0..21 {
+        let mode = modes[round % modes.len()];
         let client = Client::builder().shutdown(quick).spawn(&cmd(mode)).unwrap();
         let _ = client.call_tool("echo", json!({"text": "x"}));
         let _ = client

@@ -11,12 +11,26 @@
 //!   stderr, then serves;
 //! - `banner`: prints a banner line on stdout before speaking MCP;
 //! - `sleeper`: sleeps forever (the grandchild).
+//!
+//! And faults in what it writes, injected when a `tools/call` arrives (the
+//! handshake goes as usual):
+//! - `garbage`: two lines that are not JSON first;
+//! - `invalid-utf8`: a notification that is not valid UTF-8 first;
+//! - `sized N`: answers with a frame of exactly N bytes (without the line
+//!   end), text of `x`s;
+//! - `flood N`: N log notifications first, as fast as the pipe takes them;
+//! - `duplicate-ids`: answers twice, `first` then `second`;
+//! - `unknown-ids`: responses to ids the client never used first;
+//! - `early-response`: a response to the next request's id (this id + 1)
+//!   first, before the client has sent it;
+//! - `trickle`: answers one byte every 100 ms.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use mcp_proto::testing::{ScriptedServer, ServerConfig};
+use serde_json::json;
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "normal".into());
@@ -66,7 +80,108 @@ fn ignore_sigterm() {
 #[cfg(not(unix))]
 fn ignore_sigterm() {}
 
+/// A `tools/call` request among `bytes`, by id.
+fn tool_call_id(bytes: &[u8]) -> Option<serde_json::Value> {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .find(|m| m["method"] == "tools/call")
+        .map(|m| m["id"].clone())
+}
+
+/// `bytes` without the first `tools/call` line.
+fn without_tool_call(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut dropped = false;
+    for l in bytes.split_inclusive(|b| *b == b'\n') {
+        let is_call = !dropped
+            && serde_json::from_slice::<serde_json::Value>(l)
+                .is_ok_and(|m| m["method"] == "tools/call");
+        if is_call {
+            dropped = true;
+        } else {
+            out.extend_from_slice(l);
+        }
+    }
+    out
+}
+
+fn line(v: &serde_json::Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec(v).expect("serialisable");
+    out.push(b'\n');
+    out
+}
+
+fn text_result(id: &serde_json::Value, text: &str) -> serde_json::Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": text}]}})
+}
+
+/// Writes what `mode` injects before a `tools/call` with `id` is handled;
+/// `true` if that answered it.
+fn inject(
+    mode: &str,
+    arg: usize,
+    id: &serde_json::Value,
+    out: &mut impl Write,
+) -> std::io::Result<bool> {
+    match mode {
+        "garbage" => {
+            out.write_all(b"\x00\x01 this is not json {{{\n]]]\n")?;
+        }
+        "invalid-utf8" => {
+            out.write_all(
+                b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"\xff\xfe\"}}\n",
+            )?;
+        }
+        "sized" => {
+            let empty = serde_json::to_vec(&text_result(id, "")).expect("serialisable");
+            let text = "x".repeat(arg.saturating_sub(empty.len()));
+            let frame = line(&text_result(id, &text));
+            assert_eq!(frame.len(), arg.max(empty.len()) + 1, "sized frame");
+            out.write_all(&frame)?;
+            return Ok(true);
+        }
+        "flood" => {
+            let mut batch = Vec::with_capacity(1 << 20);
+            for i in 0..arg {
+                batch.extend_from_slice(&line(&json!({"jsonrpc": "2.0",
+                    "method": "notifications/message",
+                    "params": {"level": "info", "data": i}})));
+                if batch.len() >= 1 << 20 {
+                    out.write_all(&batch)?;
+                    batch.clear();
+                }
+            }
+            out.write_all(&batch)?;
+        }
+        "duplicate-ids" => {
+            out.write_all(&line(&text_result(id, "first")))?;
+            out.write_all(&line(&text_result(id, "second")))?;
+            return Ok(true);
+        }
+        "unknown-ids" => {
+            out.write_all(&line(&text_result(&json!(987_654), "unasked")))?;
+            out.write_all(&line(&text_result(&json!("nope"), "unasked")))?;
+            out.write_all(&line(&json!({"jsonrpc": "2.0", "id": 424_242,
+                "error": {"code": -32603, "message": "for nobody"}})))?;
+        }
+        "early-response" => {
+            if let Some(n) = id.as_u64() {
+                out.write_all(&line(&text_result(&json!(n + 1), "early")))?;
+            }
+        }
+        _ => {}
+    }
+    out.flush()?;
+    Ok(false)
+}
+
 fn serve(mode: &str) {
+    let arg: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    let mut trickling = false;
     let start = Instant::now();
     let mut server = ScriptedServer::new(ServerConfig::legacy(), start);
     let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
@@ -91,6 +206,19 @@ fn serve(mode: &str) {
     loop {
         let now = Instant::now();
         while let Some(bytes) = server.poll_output(now) {
+            if trickling {
+                for b in &bytes {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if stdout
+                        .write_all(&[*b])
+                        .and_then(|()| stdout.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                continue;
+            }
             if stdout
                 .write_all(&bytes)
                 .and_then(|()| stdout.flush())
@@ -117,6 +245,19 @@ fn serve(mode: &str) {
                 {
                     eprintln!("fatal: injected crash while handling tools/call");
                     std::process::exit(3);
+                }
+                if let Some(id) = tool_call_id(&bytes) {
+                    trickling |= mode == "trickle";
+                    match inject(mode, arg, &id, &mut stdout) {
+                        // Answered here: the server sees the other lines.
+                        Ok(true) => {
+                            let rest = without_tool_call(&bytes);
+                            server.handle_bytes(Instant::now(), &rest);
+                            continue;
+                        }
+                        Ok(false) => {}
+                        Err(_) => return,
+                    }
                 }
                 server.handle_bytes(Instant::now(), &bytes);
             }
