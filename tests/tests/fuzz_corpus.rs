@@ -72,3 +72,11 @@ fn jsonrpc_client_corpus() {
 fn client_ops_corpus() {
     replay("client_ops", |d| fuzz::client_ops(Instant::now(), d));
 }
+
+#[test]
+fn http_client_corpus() {
+    let start = Instant::now();
+    replay("http_client", |data| {
+        fuzz::http_client(start, data);
+    });
+}

@@ -221,7 +221,55 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         let data = fuzz::encode_ops(Peer::Legacy, Tolerance::Strict, &ops);
         s.insert(("client_ops", format!("seed-{name}-strict")), data);
     }
+    for (name, program) in http_programs() {
+        s.insert(("http_client", format!("seed-{name}")), program);
+    }
     s
+}
+
+/// Programs for the `http_client` target (see `fuzz::http_client` for the
+/// encoding): the first byte picks tolerance (bit 1), the era preference
+/// (byte / 2 % 3: auto, legacy, modern), the standalone stream (bit 8) and
+/// a modern scripted server (bit 16); then `0` starts a call, `1 n` moves the clock n x 40 ms,
+/// `2 i c` / `3 i c` answer open exchange i well (JSON or an event stream,
+/// cut after c x 8 bytes), `4 i s t x` sends a head, `5 i n ...` n x 4 body
+/// bytes, `6 i` ends an exchange and `7 i k` fails it.
+fn http_programs() -> Vec<(&'static str, Vec<u8>)> {
+    let mut faults = vec![2, 4, 0, 9, 0, 0, 5, 0, 3];
+    faults.extend_from_slice(b"not json at all!");
+    faults.extend_from_slice(&[6, 0, 0, 7, 0, 2, 1, 50, 0, 4, 0, 8, 0, 2, 6, 0, 2, 0, 0]);
+    vec![
+        (
+            "legacy-json",
+            vec![2, 2, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 5, 1, 5],
+        ),
+        ("modern", vec![16, 2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 3]),
+        (
+            "auto-legacy-server",
+            vec![0, 2, 0, 0, 2, 0, 0, 2, 0, 0, 0, 2, 0, 0],
+        ),
+        (
+            "legacy-standalone-stream",
+            vec![8, 2, 0, 0, 2, 0, 0, 2, 0, 0, 0, 2, 0, 0, 2, 1, 0],
+        ),
+        (
+            "legacy-strict-sse-cut",
+            vec![3, 3, 0, 2, 3, 0, 0, 0, 3, 0, 1, 0, 3, 0, 7],
+        ),
+        ("legacy-faults", faults),
+    ]
+}
+
+#[test]
+fn the_well_formed_http_programs_reach_a_session_and_answers() {
+    for (name, program) in http_programs() {
+        let run = fuzz::http_client(Instant::now(), &program);
+        eprintln!("{name}: {run:?}");
+        if !name.contains("faults") {
+            assert!(run.ready, "{name}: no handshake");
+            assert!(run.answered >= 1, "{name}: no call answered");
+        }
+    }
 }
 
 #[test]

@@ -194,6 +194,8 @@ struct Ledger {
     inputs: Vec<InputId>,
     closed: bool,
     events: usize,
+    ready: bool,
+    answered: usize,
 }
 
 impl Ledger {
@@ -202,7 +204,8 @@ impl Ledger {
             assert!(!self.closed, "an event after Event::Closed: {e:?}");
             self.events += 1;
             match e {
-                Event::Response { call, .. } => {
+                Event::Response { call, result } => {
+                    self.answered += usize::from(result.is_ok());
                     assert!(
                         self.issued.contains(call),
                         "a response for a call never issued: {call}"
@@ -214,6 +217,7 @@ impl Ledger {
                 Event::InputNeeded(n) => self.inputs.push(n.id),
                 Event::InputWithdrawn { input, .. } => self.inputs.retain(|i| i != input),
                 Event::Closed(_) => self.closed = true,
+                Event::Ready(_) => self.ready = true,
                 _ => {}
             }
         }
@@ -546,6 +550,14 @@ impl Bytes<'_> {
     fn more(&self) -> bool {
         self.at < self.data.len()
     }
+
+    /// The next `n` bytes, fewer at the end.
+    fn take(&mut self, n: usize) -> &[u8] {
+        let from = self.at.min(self.data.len());
+        let to = from.saturating_add(n).min(self.data.len());
+        self.at = to;
+        &self.data[from..to]
+    }
 }
 
 /// Decodes bytes into a peer, a tolerance and operations (the fuzz
@@ -859,4 +871,275 @@ pub fn sse(data: &[u8]) {
         assert!(e.data.len() <= max, "an event over the limit got through");
     }
     p.finish();
+}
+
+/// Statuses an MCP server over HTTP answers with, good and bad.
+const STATUSES: [u16; 12] = [200, 200, 200, 202, 400, 404, 405, 409, 429, 500, 502, 503];
+
+/// What a fuzzed response head says.
+fn fuzz_head(b: &mut Bytes<'_>) -> crate::http::HttpHead {
+    let pick = b.byte();
+    let status = STATUSES[usize::from(pick) % STATUSES.len()];
+    let mut headers = Vec::new();
+    match b.byte() % 4 {
+        0 => headers.push(("content-type".into(), "application/json".into())),
+        1 => headers.push(("content-type".into(), "text/event-stream".into())),
+        2 => headers.push(("content-type".into(), "text/plain; charset=utf-8".into())),
+        _ => {}
+    }
+    let extra = b.byte();
+    if extra & 1 == 1 {
+        headers.push(("mcp-session-id".into(), format!("s{}", extra >> 4)));
+    }
+    if extra & 2 == 2 {
+        headers.push(("retry-after".into(), format!("{}", extra >> 5)));
+    }
+    if extra & 4 == 4 {
+        headers.push(("mcp-protocol-version".into(), "2025-11-25".into()));
+    }
+    crate::http::HttpHead { status, headers }
+}
+
+/// What an [`http_client`] run reached, for seeds that must reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpRun {
+    /// The handshake completed.
+    pub ready: bool,
+    /// Calls answered with a result.
+    pub answered: usize,
+}
+
+/// Fuzz target: a client over HTTP whose exchanges are answered as `data`
+/// says, in virtual time from `start`. Each step either starts a call,
+/// moves the clock, or acts on one open exchange: a well-formed answer
+/// from the scripted server (JSON or an event stream), or any head, body
+/// bytes, end or failure, in any order. The first byte picks tolerance,
+/// era preference and the scripted server's era. Then the client is closed
+/// and every exchange left fails, and the usual invariants must hold.
+pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
+    use crate::http::{HttpEvent, HttpFailure, HttpFailureKind, HttpOptions, RetryPolicy};
+
+    let mut b = Bytes { data, at: 0 };
+    let head = b.byte();
+    let mut cfg = fuzz_config(if head & 1 == 1 {
+        Tolerance::Strict
+    } else {
+        Tolerance::Lenient
+    });
+    cfg.era = match (head >> 1) % 3 {
+        0 => crate::EraPreference::Auto,
+        1 => crate::EraPreference::Legacy,
+        _ => crate::EraPreference::Modern,
+    };
+    let mut opts = HttpOptions::new("http://127.0.0.1:9/mcp");
+    opts.retry = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    };
+    opts.max_reconnects = 2;
+    opts.max_session_restarts = 1;
+    opts.standalone_stream = head & 8 == 8;
+    let mut client = Client::new_http(cfg, opts, start).expect("a valid URL");
+    let mut server = super::ScriptedServer::new(
+        if head & 16 == 16 {
+            ServerConfig::modern()
+        } else {
+            ServerConfig::legacy()
+        },
+        start,
+    );
+    let mut ledger = Ledger::default();
+    let mut open: Vec<crate::http::HttpRequest> = Vec::new();
+    let mut now = start;
+
+    let drain =
+        |client: &mut Client, ledger: &mut Ledger, open: &mut Vec<crate::http::HttpRequest>| {
+            let mut events = Vec::new();
+            while let Some(out) = client.poll_output() {
+                match out {
+                    Output::Event(e) => events.push(e),
+                    Output::Http(req) => open.push(req),
+                    Output::AbortHttp(id) => open.retain(|r| r.id != id),
+                    Output::Transmit(_) | Output::CloseTransport => {}
+                }
+            }
+            ledger.record(&events);
+        };
+    // Hands `event` in, draining and retrying while the queue pushes back.
+    let feed = |client: &mut Client,
+                ledger: &mut Ledger,
+                open: &mut Vec<crate::http::HttpRequest>,
+                now: Instant,
+                id: crate::http::ExchangeId,
+                event: HttpEvent<'_>| {
+        for _ in 0..4 {
+            match client.handle_http(now, id, event.clone()) {
+                Ok(()) => break,
+                Err(_) => drain(client, ledger, open),
+            }
+        }
+        drain(client, ledger, open);
+    };
+
+    drain(&mut client, &mut ledger, &mut open);
+    for _ in 0..256 {
+        if !b.more() {
+            break;
+        }
+        let op = b.byte();
+        match op % 8 {
+            0 => {
+                if let Ok(c) = client.request::<ListTools>(
+                    now,
+                    &PaginatedRequestParams::default(),
+                    RequestOptions::default(),
+                ) {
+                    ledger.issued.push(c);
+                }
+                drain(&mut client, &mut ledger, &mut open);
+            }
+            1 => {
+                now += Duration::from_millis(u64::from(b.byte()) * 40);
+                client.handle_timeout(now);
+                drain(&mut client, &mut ledger, &mut open);
+            }
+            kind if !open.is_empty() => {
+                let at = usize::from(b.byte()) % open.len();
+                let req = open[at].clone();
+                match kind {
+                    2 | 3 => {
+                        // A well-formed answer from the scripted server.
+                        let mut body = req.body.clone();
+                        body.push(b'\n');
+                        server.handle_bytes(now, &body);
+                        let mut lines = Vec::new();
+                        while let Some(l) = server.poll_output(now) {
+                            lines.push(l);
+                        }
+                        let (status, ctype, payload) = if lines.is_empty() {
+                            (202, "application/json", Vec::new())
+                        } else if kind == 2 && lines.len() == 1 {
+                            (200, "application/json", lines.concat())
+                        } else {
+                            let mut sse = Vec::new();
+                            for l in &lines {
+                                sse.extend_from_slice(b"data: ");
+                                sse.extend_from_slice(l.strip_suffix(b"\n").unwrap_or(l));
+                                sse.extend_from_slice(b"\n\n");
+                            }
+                            (200, "text/event-stream", sse)
+                        };
+                        let headers = vec![("content-type".to_string(), ctype.to_string())];
+                        let h = crate::http::HttpHead { status, headers };
+                        feed(
+                            &mut client,
+                            &mut ledger,
+                            &mut open,
+                            now,
+                            req.id,
+                            HttpEvent::Head(h),
+                        );
+                        let cut = usize::from(b.byte()) * 8;
+                        let (a, rest) = payload.split_at(cut.min(payload.len()));
+                        for piece in [a, rest] {
+                            if !piece.is_empty() {
+                                feed(
+                                    &mut client,
+                                    &mut ledger,
+                                    &mut open,
+                                    now,
+                                    req.id,
+                                    HttpEvent::Body(piece),
+                                );
+                            }
+                        }
+                        feed(
+                            &mut client,
+                            &mut ledger,
+                            &mut open,
+                            now,
+                            req.id,
+                            HttpEvent::End,
+                        );
+                        open.retain(|r| r.id != req.id);
+                    }
+                    4 => {
+                        let h = fuzz_head(&mut b);
+                        feed(
+                            &mut client,
+                            &mut ledger,
+                            &mut open,
+                            now,
+                            req.id,
+                            HttpEvent::Head(h),
+                        );
+                    }
+                    5 => {
+                        let n = usize::from(b.byte()) * 4;
+                        let piece = b.take(n).to_vec();
+                        feed(
+                            &mut client,
+                            &mut ledger,
+                            &mut open,
+                            now,
+                            req.id,
+                            HttpEvent::Body(&piece),
+                        );
+                    }
+                    6 => {
+                        feed(
+                            &mut client,
+                            &mut ledger,
+                            &mut open,
+                            now,
+                            req.id,
+                            HttpEvent::End,
+                        );
+                        open.retain(|r| r.id != req.id);
+                    }
+                    _ => {
+                        let kinds = [
+                            HttpFailureKind::Connect,
+                            HttpFailureKind::Tls,
+                            HttpFailureKind::Io,
+                            HttpFailureKind::TimedOut,
+                            HttpFailureKind::Other,
+                        ];
+                        let k = kinds[usize::from(b.byte()) % kinds.len()];
+                        let failure = HttpEvent::Failed(HttpFailure::new(k, "fuzzed"));
+                        feed(&mut client, &mut ledger, &mut open, now, req.id, failure);
+                        open.retain(|r| r.id != req.id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // The end: close, and fail whatever the client still waits on (its
+    // DELETE included) until it has closed; each round moves the clock.
+    client.close(now);
+    drain(&mut client, &mut ledger, &mut open);
+    for _ in 0..64 {
+        if ledger.closed && open.is_empty() && client.poll_timeout().is_none() {
+            break;
+        }
+        for req in std::mem::take(&mut open) {
+            let failure = HttpEvent::Failed(HttpFailure::new(HttpFailureKind::Connect, "gone"));
+            feed(&mut client, &mut ledger, &mut open, now, req.id, failure);
+        }
+        now += Duration::from_secs(1);
+        client.handle_timeout(now);
+        drain(&mut client, &mut ledger, &mut open);
+    }
+    ledger.check_complete();
+    assert_eq!(client.pending_calls(), 0);
+    assert!(open.is_empty(), "exchanges left open after close: {open:?}");
+    assert!(client.poll_timeout().is_none());
+    HttpRun {
+        ready: ledger.ready,
+        answered: ledger.answered,
+    }
 }
