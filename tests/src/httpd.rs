@@ -332,7 +332,7 @@ fn spawn_connection(
         .name(format!("httpd-conn-{id}"))
         .spawn(move || {
             let _guard = guard;
-            serve(stream, &shared_for_thread, &*handler, tls);
+            serve(stream, id, &shared_for_thread, &*handler, tls);
         });
     if let Ok(handle) = spawned {
         let mut threads = lock(&shared.threads);
@@ -407,12 +407,20 @@ enum End {
     /// Close the connection abruptly ([`Reply::cut`]), or because the
     /// client went away or the server is stopping.
     Abort,
+    /// Reset the connection ([`Reply::reset`]).
+    Reset,
     /// Keep the connection open without writing ([`Reply::hang`]).
     Hang,
 }
 
 /// Serves one connection: requests and replies until either side closes it.
-fn serve(stream: TcpStream, shared: &Shared, handler: &Handler, tls: Option<Arc<ServerConfig>>) {
+fn serve(
+    stream: TcpStream,
+    id: u64,
+    shared: &Shared,
+    handler: &Handler,
+    tls: Option<Arc<ServerConfig>>,
+) {
     let Ok(tcp) = stream.try_clone() else {
         return;
     };
@@ -458,6 +466,15 @@ fn serve(stream: TcpStream, shared: &Shared, handler: &Handler, tls: Option<Arc<
     match end {
         End::KeepAlive | End::Close => reader.get_mut().close_gracefully(),
         End::Abort => {}
+        End::Reset => {
+            // Linger 0: closing the socket's last handle sends RST, not
+            // FIN; so no shutdown, and the registration's handle is
+            // dropped here rather than shut down by its guard. The last
+            // handle goes with `reader` when this function returns.
+            let _ = rustix::net::sockopt::set_socket_linger(&tcp, Some(Duration::ZERO));
+            drop(lock(&shared.conns).remove(&id));
+            return;
+        }
         End::Hang => hang(&tcp, shared),
     }
     let _ = tcp.shutdown(Shutdown::Both);
@@ -844,6 +861,7 @@ fn write_reply(
                 }
             }
             Step::Cut => return Ok(End::Abort),
+            Step::Reset => return Ok(End::Reset),
             Step::Hang => return Ok(End::Hang),
         }
     }
@@ -957,6 +975,7 @@ enum Step {
     Raw(Vec<u8>),
     Delay(Duration),
     Cut,
+    Reset,
     Hang,
 }
 
@@ -1058,6 +1077,14 @@ impl Reply {
     /// mid-body. Later steps are never played.
     pub fn cut(mut self) -> Reply {
         self.steps.push(Step::Cut);
+        self
+    }
+
+    /// Step: resets the connection here (TCP RST, as when a server process
+    /// dies or a middlebox drops the connection): the client's next read or
+    /// write fails with "connection reset". Later steps are never played.
+    pub fn reset(mut self) -> Reply {
+        self.steps.push(Step::Reset);
         self
     }
 

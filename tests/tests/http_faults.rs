@@ -369,6 +369,11 @@ mcp_tests::on_both_adapters!(
     an_untrusted_certificate_is_refused,
     an_untrusted_certificate_is_reported_as_a_tls_failure,
     a_trusted_self_signed_certificate_works,
+    a_body_that_is_not_json_or_not_utf8_fails_only_its_call,
+    a_flood_of_notifications_on_a_stream_is_delivered_in_full,
+    duplicate_and_unknown_answers_on_a_stream_are_reported_and_ignored,
+    a_trickling_stream_times_out_and_close_still_returns,
+    a_connection_reset_mid_response_fails_the_call_and_the_session_goes_on,
 );
 
 // ----- client helpers ---------------------------------------------------------
@@ -1210,5 +1215,225 @@ fn a_trusted_self_signed_certificate_works(adapter: Adapter) {
             assert_eq!(text(&r), "echo: over TLS");
             close_clean(&client, &mcp);
         }
+    }
+}
+
+// ----- bodies that break the rules ---------------------------------------------
+
+/// Records violations and counts log notifications.
+#[derive(Clone, Default)]
+struct Watch {
+    violations: Arc<Mutex<Vec<mcp_blocking::mcp_proto::ViolationKind>>>,
+    logs: Arc<AtomicUsize>,
+}
+
+impl NotificationHandler for Watch {
+    fn violation(&self, v: &mcp_blocking::mcp_proto::Violation) {
+        self.violations.lock().unwrap().push(v.kind);
+    }
+    fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
+        if matches!(n, mcp_blocking::mcp_proto::Notification::Log(_)) {
+            self.logs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn connect_watched(adapter: Adapter, mcp: &Mcp, watch: &Watch) -> Client {
+    let (opts, watch) = (options(mcp, quick_retries(1)), watch.clone());
+    within("connect_http", move || {
+        Client::builder(adapter)
+            .config(config())
+            .notification_handler(watch)
+            .connect_http(opts)
+    })
+    .unwrap_or_else(|e| panic!("connect to {}: {e}", mcp.url()))
+}
+
+/// A call to `tool` that must end (either way) well before its timeout.
+fn prompt_call(client: &Client, tool: &str) -> Result<CallToolResult, Error> {
+    let c = client.clone();
+    let tool = tool.to_owned();
+    let started = Instant::now();
+    let out = within("a call", move || {
+        c.call_tool(&tool, json!({"message": "m"}))
+    });
+    assert!(
+        started.elapsed() < CALL_TIMEOUT / 2,
+        "the call ended only after {:?}",
+        started.elapsed()
+    );
+    out
+}
+
+fn still_works(client: &Client) {
+    let r = client
+        .call_tool("echo", json!({"message": "after"}))
+        .unwrap();
+    assert_eq!(text(&r), "echo: after");
+}
+
+fn a_body_that_is_not_json_or_not_utf8_fails_only_its_call(adapter: Adapter) {
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !s.is("POST", "tools/call") {
+                return None;
+            }
+            let id = s.id.clone().unwrap_or(Value::Null);
+            match s.tool.as_deref() {
+                Some("junk") => Some(
+                    Reply::text(200, "this is not json {{{")
+                        .header("Content-Type", "application/json"),
+                ),
+                Some("bad-utf8") => {
+                    let mut event = format!(
+                        "data: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"content\":[{{\"type\":\"text\",\"text\":\""
+                    )
+                    .into_bytes();
+                    event.extend_from_slice(b"\xff\xfe\"}]}}\n\n");
+                    Some(Reply::sse(200).chunk(event))
+                }
+                _ => None,
+            }
+        });
+        let watch = Watch::default();
+        let client = connect_watched(adapter, &mcp, &watch);
+        for tool in ["junk", "bad-utf8"] {
+            let err = prompt_call(&client, tool).unwrap_err();
+            eprintln!("{kind:?} {tool}: {err}");
+            assert!(
+                !matches!(err, Error::Timeout { .. } | Error::Closed(_)),
+                "{kind:?} {tool}: {err:?}"
+            );
+            still_works(&client);
+        }
+        close_clean(&client, &mcp);
+    }
+}
+
+fn a_flood_of_notifications_on_a_stream_is_delivered_in_full(adapter: Adapter) {
+    const N: usize = 100_000;
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !(s.is("POST", "tools/call") && s.tool.as_deref() == Some("flood")) {
+                return None;
+            }
+            let mut body = String::with_capacity(N * 100);
+            for i in 0..N {
+                body.push_str(&format!(
+                    "data: {{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{{\"level\":\"info\",\"data\":{i}}}}}\n\n"
+                ));
+            }
+            body.push_str(&sse_event(None, &rpc_result(&s.id, tool_result(s))));
+            Some(Reply::sse(200).chunk(body))
+        });
+        let watch = Watch::default();
+        let client = connect_watched(adapter, &mcp, &watch);
+        let started = Instant::now();
+        let r = prompt_call(&client, "flood").unwrap();
+        assert_eq!(text(&r), "flood: m");
+        assert!(
+            eventually(LIMIT, || watch.logs.load(Ordering::Relaxed) == N),
+            "{kind:?}: {} of {N} notifications",
+            watch.logs.load(Ordering::Relaxed)
+        );
+        eprintln!("{kind:?}: {N} notifications in {:?}", started.elapsed());
+        close_clean(&client, &mcp);
+    }
+}
+
+fn duplicate_and_unknown_answers_on_a_stream_are_reported_and_ignored(adapter: Adapter) {
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !(s.is("POST", "tools/call") && s.tool.as_deref() == Some("dupes")) {
+                return None;
+            }
+            let first = json!({"content": [{"type": "text", "text": "first"}]});
+            let second = json!({"content": [{"type": "text", "text": "second"}]});
+            Some(
+                Reply::sse(200)
+                    .chunk(sse_event(
+                        None,
+                        &rpc_result(&Some(json!(987_654)), first.clone()),
+                    ))
+                    .chunk(sse_event(None, &rpc_result(&s.id, first)))
+                    .chunk(sse_event(None, &rpc_result(&s.id, second))),
+            )
+        });
+        let watch = Watch::default();
+        let client = connect_watched(adapter, &mcp, &watch);
+        let r = prompt_call(&client, "dupes").unwrap();
+        assert_eq!(text(&r), "first", "{kind:?}");
+        assert!(
+            eventually(Duration::from_secs(5), || watch
+                .violations
+                .lock()
+                .unwrap()
+                .contains(
+                    &mcp_blocking::mcp_proto::ViolationKind::UnknownResponseId
+                )),
+            "{kind:?}: {:?}",
+            watch.violations.lock().unwrap()
+        );
+        still_works(&client);
+        close_clean(&client, &mcp);
+    }
+}
+
+fn a_trickling_stream_times_out_and_close_still_returns(adapter: Adapter) {
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !(s.is("POST", "tools/call") && s.tool.as_deref() == Some("drip")) {
+                return None;
+            }
+            let event = sse_event(None, &rpc_result(&s.id, tool_result(s)));
+            let mut reply = Reply::sse(200);
+            for b in event.bytes() {
+                reply = reply.delay(Duration::from_millis(100)).chunk(vec![b]);
+            }
+            Some(reply)
+        });
+        let client = connect(adapter, &mcp, quick_retries(1));
+        let c = client.clone();
+        let err = within("a trickled call", move || {
+            c.with_timeout(Duration::from_millis(500))
+                .call_tool("drip", json!({}))
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{kind:?}: {err:?}");
+        still_works(&client);
+        close_clean(&client, &mcp);
+    }
+}
+
+fn a_connection_reset_mid_response_fails_the_call_and_the_session_goes_on(adapter: Adapter) {
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !(s.is("POST", "tools/call") && s.tool.as_deref() == Some("charge")) {
+                return None;
+            }
+            Some(Reply::sse(200).chunk(": working\n\n").reset())
+        });
+        let client = connect(adapter, &mcp, quick_retries(4));
+        let err = prompt_call(&client, "charge").unwrap_err();
+        let posts = mcp.posts("tools/call").len();
+        eprintln!("{kind:?} reset, {posts} POSTs: {err}");
+        match &err {
+            Error::Http(h) => assert!(
+                matches!(h.as_ref(), HttpError::Failed(f) if f.kind == HttpFailureKind::Io)
+                    || matches!(h.as_ref(), HttpError::StreamEnded { .. }),
+                "{kind:?}: {h:?}"
+            ),
+            other => panic!("{kind:?}: {other:?}"),
+        }
+        match kind {
+            // A legacy stream without event ids cannot be resumed, and a
+            // tool that is not idempotent is not sent again.
+            Kind::Legacy => assert_eq!(posts, 1, "sent again"),
+            // 2026-07-28 re-issues a broken stream's request, as many
+            // times as the retry policy allows and no more.
+            Kind::Modern => assert!((2..=4).contains(&posts), "{posts} POSTs"),
+        }
+        still_works(&client);
+        close_clean(&client, &mcp);
     }
 }

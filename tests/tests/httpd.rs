@@ -479,6 +479,27 @@ fn cut_ends_the_stream_without_the_terminating_chunk() {
 }
 
 #[test]
+fn reset_ends_the_connection_with_a_tcp_reset() {
+    let server = TestServer::start(|_| Reply::sse(200).event("first").reset().event("never"));
+    let mut conn = connect(&server);
+    send(&mut conn, "GET /mcp HTTP/1.1\r\nHost: x\r\n\r\n");
+    // Read whatever arrived; the connection then fails with a reset, not
+    // an orderly end of stream.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let err = loop {
+        match conn.get_mut().read(&mut buf) {
+            Ok(0) => panic!("an orderly end of stream, not a reset"),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+    assert!(String::from_utf8_lossy(&got).contains("data: first"));
+    assert!(eventually(SETTLE, || server.open_connections() == 0));
+}
+
+#[test]
 fn raw_bytes_break_the_framing() {
     let server = TestServer::start(|_| Reply::sse(200).event("ok").raw("zz\r\n").cut());
     let mut conn = connect(&server);
