@@ -374,6 +374,7 @@ mcp_tests::on_both_adapters!(
     duplicate_and_unknown_answers_on_a_stream_are_reported_and_ignored,
     a_trickling_stream_times_out_and_close_still_returns,
     a_connection_reset_mid_response_fails_the_call_and_the_session_goes_on,
+    bodies_and_events_at_the_size_limit_pass_and_one_byte_over_fail_their_call,
 );
 
 // ----- client helpers ---------------------------------------------------------
@@ -1434,6 +1435,84 @@ fn a_connection_reset_mid_response_fails_the_call_and_the_session_goes_on(adapte
             Kind::Modern => assert!((2..=4).contains(&posts), "{posts} POSTs"),
         }
         still_works(&client);
+        close_clean(&client, &mcp);
+    }
+}
+
+/// A `tools/call` answer of exactly `len` bytes of JSON (text of `x`s).
+fn sized_answer(id: &Option<Value>, len: usize) -> Value {
+    let empty = |text: &str| rpc_result(id, json!({"content": [{"type": "text", "text": text}]}));
+    let base = serde_json::to_vec(&empty("")).unwrap().len();
+    let v = empty(&"x".repeat(len.saturating_sub(base)));
+    assert_eq!(serde_json::to_vec(&v).unwrap().len(), len.max(base));
+    v
+}
+
+fn bodies_and_events_at_the_size_limit_pass_and_one_byte_over_fail_their_call(adapter: Adapter) {
+    const LIMIT: usize = 64 * 1024;
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !s.is("POST", "tools/call") {
+                return None;
+            }
+            let len: usize = s.body["params"]["arguments"]["message"]
+                .as_str()
+                .and_then(|m| m.parse().ok())?;
+            let answer = sized_answer(&s.id, len);
+            Some(match s.tool.as_deref() {
+                Some("json") => Reply::json(200, &answer),
+                _ => Reply::sse(200).event(&answer.to_string()),
+            })
+        });
+        let watch = Watch::default();
+        let mut cfg = config();
+        cfg.limits.max_frame_size = LIMIT;
+        let (opts, w) = (options(&mcp, quick_retries(1)), watch.clone());
+        let client = within("connect_http", move || {
+            Client::builder(adapter)
+                .config(cfg)
+                .notification_handler(w)
+                .connect_http(opts)
+        })
+        .unwrap();
+        for tool in ["json", "sse"] {
+            for len in [LIMIT - 1, LIMIT] {
+                let r = client
+                    .call_tool(tool, json!({"message": len.to_string()}))
+                    .unwrap_or_else(|e| panic!("{kind:?} {tool} {len}: {e}"));
+                let t = text(&r);
+                assert!(
+                    t.len() > len - 100 && t.bytes().all(|b| b == b'x'),
+                    "{kind:?} {tool} {len}"
+                );
+            }
+            let c = client.clone();
+            let err = within("a call over the limit", move || {
+                c.call_tool(tool, json!({"message": (LIMIT + 1).to_string()}))
+            })
+            .unwrap_err();
+            match &err {
+                Error::Request(e) => assert!(
+                    matches!(
+                        **e,
+                        mcp_blocking::mcp_proto::RequestError::ResponseTooLarge { limit, .. }
+                            if limit == LIMIT
+                    ),
+                    "{kind:?} {tool}: {err}"
+                ),
+                other => panic!("{kind:?} {tool}: {other:?}"),
+            }
+            still_works(&client);
+        }
+        assert!(
+            watch
+                .violations
+                .lock()
+                .unwrap()
+                .contains(&mcp_blocking::mcp_proto::ViolationKind::FrameTooLarge),
+            "{kind:?}: {:?}",
+            watch.violations.lock().unwrap()
+        );
         close_clean(&client, &mcp);
     }
 }
