@@ -133,6 +133,8 @@ pub mod sse;
 mod tap;
 mod version;
 
+#[cfg(feature = "proptest")]
+pub mod strategies;
 #[cfg(feature = "testing")]
 pub mod testing;
 
