@@ -173,6 +173,22 @@ fn fuzz_config(tolerance: Tolerance) -> Config {
     }
 }
 
+/// The fuzz config with the tolerance (bit 0) and era preference
+/// (`head / 2 % 3`: auto, legacy, modern) a target's first byte picks.
+fn config_from(head: u8) -> Config {
+    let mut cfg = fuzz_config(if head & 1 == 1 {
+        Tolerance::Strict
+    } else {
+        Tolerance::Lenient
+    });
+    cfg.era = match (head >> 1) % 3 {
+        0 => crate::EraPreference::Auto,
+        1 => crate::EraPreference::Legacy,
+        _ => crate::EraPreference::Modern,
+    };
+    cfg
+}
+
 fn server_for(peer: Peer) -> ServerConfig {
     let mut s = match peer {
         Peer::Legacy => ServerConfig::legacy(),
@@ -729,16 +745,7 @@ pub fn client_ops(start: Instant, data: &[u8]) {
 /// byte picks the era preference, tolerance and chunk size.
 pub fn jsonrpc_client(start: Instant, data: &[u8]) {
     let (head, rest) = data.split_first().unwrap_or((&0, &[]));
-    let mut cfg = fuzz_config(if head & 1 == 1 {
-        Tolerance::Strict
-    } else {
-        Tolerance::Lenient
-    });
-    cfg.era = match (head >> 1) % 3 {
-        0 => crate::EraPreference::Auto,
-        1 => crate::EraPreference::Legacy,
-        _ => crate::EraPreference::Modern,
-    };
+    let cfg = config_from(*head);
     let chunk = usize::from(head >> 3).max(1) * 7;
     let mut client = Client::new(cfg, start);
     let mut ledger = Ledger::default();
@@ -921,16 +928,7 @@ pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
 
     let mut b = Bytes { data, at: 0 };
     let head = b.byte();
-    let mut cfg = fuzz_config(if head & 1 == 1 {
-        Tolerance::Strict
-    } else {
-        Tolerance::Lenient
-    });
-    cfg.era = match (head >> 1) % 3 {
-        0 => crate::EraPreference::Auto,
-        1 => crate::EraPreference::Legacy,
-        _ => crate::EraPreference::Modern,
-    };
+    let cfg = config_from(head);
     let mut opts = HttpOptions::new("http://127.0.0.1:9/mcp");
     opts.retry = RetryPolicy {
         max_attempts: 2,
