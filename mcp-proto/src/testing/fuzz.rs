@@ -916,19 +916,103 @@ pub struct HttpRun {
     pub answered: usize,
 }
 
+/// The client over HTTP, its open exchanges and the ledger of its events.
+struct HttpHarness {
+    client: Client,
+    open: Vec<crate::http::HttpRequest>,
+    ledger: Ledger,
+    now: Instant,
+}
+
+impl HttpHarness {
+    /// Takes the client's output: events into the ledger, exchanges opened
+    /// and aborted.
+    fn drain(&mut self) {
+        let mut events = Vec::new();
+        while let Some(out) = self.client.poll_output() {
+            match out {
+                Output::Event(e) => events.push(e),
+                Output::Http(req) => self.open.push(req),
+                Output::AbortHttp(id) => self.open.retain(|r| r.id != id),
+                Output::Transmit(_) | Output::CloseTransport => {}
+            }
+        }
+        self.ledger.record(&events);
+    }
+
+    /// Hands `event` in, draining and retrying while the queue pushes back;
+    /// an exchange that ends is no longer open.
+    fn feed(&mut self, id: crate::http::ExchangeId, event: crate::http::HttpEvent<'_>) {
+        use crate::http::HttpEvent;
+        let ends = matches!(event, HttpEvent::End | HttpEvent::Failed(_));
+        for _ in 0..4 {
+            match self.client.handle_http(self.now, id, event.clone()) {
+                Ok(()) => break,
+                Err(_) => self.drain(),
+            }
+        }
+        if ends {
+            self.open.retain(|r| r.id != id);
+        }
+        self.drain();
+    }
+
+    /// A well-formed answer to `req` from `server`: JSON when it is one
+    /// message and `json` is asked for, an event stream otherwise, its body
+    /// cut in two after `cut` bytes.
+    fn answer(
+        &mut self,
+        server: &mut super::ScriptedServer,
+        req: &crate::http::HttpRequest,
+        json: bool,
+        cut: usize,
+    ) {
+        use crate::http::{HttpEvent, HttpHead};
+        let mut body = req.body.clone();
+        body.push(b'\n');
+        server.handle_bytes(self.now, &body);
+        let mut lines = Vec::new();
+        while let Some(l) = server.poll_output(self.now) {
+            lines.push(l);
+        }
+        let (status, ctype, payload) = if lines.is_empty() {
+            (202, "application/json", Vec::new())
+        } else if json && lines.len() == 1 {
+            (200, "application/json", lines.concat())
+        } else {
+            let mut sse = Vec::new();
+            for l in &lines {
+                sse.extend_from_slice(b"data: ");
+                sse.extend_from_slice(l.strip_suffix(b"\n").unwrap_or(l));
+                sse.extend_from_slice(b"\n\n");
+            }
+            (200, "text/event-stream", sse)
+        };
+        let headers = vec![("content-type".to_string(), ctype.to_string())];
+        self.feed(req.id, HttpEvent::Head(HttpHead { status, headers }));
+        let (a, rest) = payload.split_at(cut.min(payload.len()));
+        for piece in [a, rest] {
+            if !piece.is_empty() {
+                self.feed(req.id, HttpEvent::Body(piece));
+            }
+        }
+        self.feed(req.id, HttpEvent::End);
+    }
+}
+
 /// Fuzz target: a client over HTTP whose exchanges are answered as `data`
 /// says, in virtual time from `start`. Each step either starts a call,
 /// moves the clock, or acts on one open exchange: a well-formed answer
 /// from the scripted server (JSON or an event stream), or any head, body
 /// bytes, end or failure, in any order. The first byte picks tolerance,
-/// era preference and the scripted server's era. Then the client is closed
-/// and every exchange left fails, and the usual invariants must hold.
+/// era preference, the standalone stream and the scripted server's era.
+/// Then the client is closed and every exchange left fails, and the usual
+/// invariants must hold.
 pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
     use crate::http::{HttpEvent, HttpFailure, HttpFailureKind, HttpOptions, RetryPolicy};
 
     let mut b = Bytes { data, at: 0 };
     let head = b.byte();
-    let cfg = config_from(head);
     let mut opts = HttpOptions::new("http://127.0.0.1:9/mcp");
     opts.retry = RetryPolicy {
         max_attempts: 2,
@@ -939,164 +1023,58 @@ pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
     opts.max_reconnects = 2;
     opts.max_session_restarts = 1;
     opts.standalone_stream = head & 8 == 8;
-    let mut client = Client::new_http(cfg, opts, start).expect("a valid URL");
-    let mut server = super::ScriptedServer::new(
-        if head & 16 == 16 {
-            ServerConfig::modern()
-        } else {
-            ServerConfig::legacy()
-        },
-        start,
-    );
-    let mut ledger = Ledger::default();
-    let mut open: Vec<crate::http::HttpRequest> = Vec::new();
-    let mut now = start;
-
-    let drain =
-        |client: &mut Client, ledger: &mut Ledger, open: &mut Vec<crate::http::HttpRequest>| {
-            let mut events = Vec::new();
-            while let Some(out) = client.poll_output() {
-                match out {
-                    Output::Event(e) => events.push(e),
-                    Output::Http(req) => open.push(req),
-                    Output::AbortHttp(id) => open.retain(|r| r.id != id),
-                    Output::Transmit(_) | Output::CloseTransport => {}
-                }
-            }
-            ledger.record(&events);
-        };
-    // Hands `event` in, draining and retrying while the queue pushes back.
-    let feed = |client: &mut Client,
-                ledger: &mut Ledger,
-                open: &mut Vec<crate::http::HttpRequest>,
-                now: Instant,
-                id: crate::http::ExchangeId,
-                event: HttpEvent<'_>| {
-        for _ in 0..4 {
-            match client.handle_http(now, id, event.clone()) {
-                Ok(()) => break,
-                Err(_) => drain(client, ledger, open),
-            }
-        }
-        drain(client, ledger, open);
+    let client = Client::new_http(config_from(head), opts, start).expect("a valid URL");
+    let server_config = if head & 16 == 16 {
+        ServerConfig::modern()
+    } else {
+        ServerConfig::legacy()
     };
-
-    drain(&mut client, &mut ledger, &mut open);
+    let mut server = super::ScriptedServer::new(server_config, start);
+    let mut h = HttpHarness {
+        client,
+        open: Vec::new(),
+        ledger: Ledger::default(),
+        now: start,
+    };
+    h.drain();
     for _ in 0..256 {
         if !b.more() {
             break;
         }
-        let op = b.byte();
-        match op % 8 {
+        match b.byte() % 8 {
             0 => {
-                if let Ok(c) = client.request::<ListTools>(
-                    now,
+                let call = h.client.request::<ListTools>(
+                    h.now,
                     &PaginatedRequestParams::default(),
                     RequestOptions::default(),
-                ) {
-                    ledger.issued.push(c);
+                );
+                if let Ok(c) = call {
+                    h.ledger.issued.push(c);
                 }
-                drain(&mut client, &mut ledger, &mut open);
+                h.drain();
             }
             1 => {
-                now += Duration::from_millis(u64::from(b.byte()) * 40);
-                client.handle_timeout(now);
-                drain(&mut client, &mut ledger, &mut open);
+                h.now += Duration::from_millis(u64::from(b.byte()) * 40);
+                h.client.handle_timeout(h.now);
+                h.drain();
             }
-            kind if !open.is_empty() => {
-                let at = usize::from(b.byte()) % open.len();
-                let req = open[at].clone();
+            kind if !h.open.is_empty() => {
+                let req = h.open[usize::from(b.byte()) % h.open.len()].clone();
                 match kind {
                     2 | 3 => {
-                        // A well-formed answer from the scripted server.
-                        let mut body = req.body.clone();
-                        body.push(b'\n');
-                        server.handle_bytes(now, &body);
-                        let mut lines = Vec::new();
-                        while let Some(l) = server.poll_output(now) {
-                            lines.push(l);
-                        }
-                        let (status, ctype, payload) = if lines.is_empty() {
-                            (202, "application/json", Vec::new())
-                        } else if kind == 2 && lines.len() == 1 {
-                            (200, "application/json", lines.concat())
-                        } else {
-                            let mut sse = Vec::new();
-                            for l in &lines {
-                                sse.extend_from_slice(b"data: ");
-                                sse.extend_from_slice(l.strip_suffix(b"\n").unwrap_or(l));
-                                sse.extend_from_slice(b"\n\n");
-                            }
-                            (200, "text/event-stream", sse)
-                        };
-                        let headers = vec![("content-type".to_string(), ctype.to_string())];
-                        let h = crate::http::HttpHead { status, headers };
-                        feed(
-                            &mut client,
-                            &mut ledger,
-                            &mut open,
-                            now,
-                            req.id,
-                            HttpEvent::Head(h),
-                        );
                         let cut = usize::from(b.byte()) * 8;
-                        let (a, rest) = payload.split_at(cut.min(payload.len()));
-                        for piece in [a, rest] {
-                            if !piece.is_empty() {
-                                feed(
-                                    &mut client,
-                                    &mut ledger,
-                                    &mut open,
-                                    now,
-                                    req.id,
-                                    HttpEvent::Body(piece),
-                                );
-                            }
-                        }
-                        feed(
-                            &mut client,
-                            &mut ledger,
-                            &mut open,
-                            now,
-                            req.id,
-                            HttpEvent::End,
-                        );
-                        open.retain(|r| r.id != req.id);
+                        h.answer(&mut server, &req, kind == 2, cut);
                     }
                     4 => {
-                        let h = fuzz_head(&mut b);
-                        feed(
-                            &mut client,
-                            &mut ledger,
-                            &mut open,
-                            now,
-                            req.id,
-                            HttpEvent::Head(h),
-                        );
+                        let head = fuzz_head(&mut b);
+                        h.feed(req.id, HttpEvent::Head(head));
                     }
                     5 => {
                         let n = usize::from(b.byte()) * 4;
                         let piece = b.take(n).to_vec();
-                        feed(
-                            &mut client,
-                            &mut ledger,
-                            &mut open,
-                            now,
-                            req.id,
-                            HttpEvent::Body(&piece),
-                        );
+                        h.feed(req.id, HttpEvent::Body(&piece));
                     }
-                    6 => {
-                        feed(
-                            &mut client,
-                            &mut ledger,
-                            &mut open,
-                            now,
-                            req.id,
-                            HttpEvent::End,
-                        );
-                        open.retain(|r| r.id != req.id);
-                    }
+                    6 => h.feed(req.id, HttpEvent::End),
                     _ => {
                         let kinds = [
                             HttpFailureKind::Connect,
@@ -1106,9 +1084,7 @@ pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
                             HttpFailureKind::Other,
                         ];
                         let k = kinds[usize::from(b.byte()) % kinds.len()];
-                        let failure = HttpEvent::Failed(HttpFailure::new(k, "fuzzed"));
-                        feed(&mut client, &mut ledger, &mut open, now, req.id, failure);
-                        open.retain(|r| r.id != req.id);
+                        h.feed(req.id, HttpEvent::Failed(HttpFailure::new(k, "fuzzed")));
                     }
                 }
             }
@@ -1118,26 +1094,30 @@ pub fn http_client(start: Instant, data: &[u8]) -> HttpRun {
 
     // The end: close, and fail whatever the client still waits on (its
     // DELETE included) until it has closed; each round moves the clock.
-    client.close(now);
-    drain(&mut client, &mut ledger, &mut open);
+    h.client.close(h.now);
+    h.drain();
     for _ in 0..64 {
-        if ledger.closed && open.is_empty() && client.poll_timeout().is_none() {
+        if h.ledger.closed && h.open.is_empty() && h.client.poll_timeout().is_none() {
             break;
         }
-        for req in std::mem::take(&mut open) {
-            let failure = HttpEvent::Failed(HttpFailure::new(HttpFailureKind::Connect, "gone"));
-            feed(&mut client, &mut ledger, &mut open, now, req.id, failure);
+        for req in h.open.clone() {
+            let gone = HttpFailure::new(HttpFailureKind::Connect, "gone");
+            h.feed(req.id, HttpEvent::Failed(gone));
         }
-        now += Duration::from_secs(1);
-        client.handle_timeout(now);
-        drain(&mut client, &mut ledger, &mut open);
+        h.now += Duration::from_secs(1);
+        h.client.handle_timeout(h.now);
+        h.drain();
     }
-    ledger.check_complete();
-    assert_eq!(client.pending_calls(), 0);
-    assert!(open.is_empty(), "exchanges left open after close: {open:?}");
-    assert!(client.poll_timeout().is_none());
+    h.ledger.check_complete();
+    assert_eq!(h.client.pending_calls(), 0);
+    assert!(
+        h.open.is_empty(),
+        "exchanges left open after close: {:?}",
+        h.open
+    );
+    assert!(h.client.poll_timeout().is_none());
     HttpRun {
-        ready: ledger.ready,
-        answered: ledger.answered,
+        ready: h.ledger.ready,
+        answered: h.ledger.answered,
     }
 }
