@@ -21,9 +21,6 @@ use mcp_adapter::{
 };
 use mcp_proto::http::HttpOptions;
 
-/// Bytes read from the server at a time.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// How long `close` waits for reader threads stuck on a pipe that something
 /// outside the server's process group still holds open.
 const READER_JOIN_WAIT: Duration = Duration::from_secs(1);
@@ -637,7 +634,7 @@ impl Canceller {
 }
 
 fn read_loop(mut reader: impl Read, conn: &Conn) {
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; crate::READ_CHUNK];
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,

@@ -34,9 +34,6 @@ use crate::driver::Msg;
 use mcp_adapter::session::HttpMsg;
 pub use mcp_adapter::HttpSettings;
 
-/// Bytes read from a response body at a time.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// Idle agents (each with its kept-alive connection) kept for reuse.
 const IDLE_AGENTS: usize = 16;
 
@@ -402,7 +399,7 @@ fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, state: &Atom
         .collect();
     send(HttpMsg::Head(HttpHead { status, headers }));
     let mut body = response.into_body().into_reader();
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; crate::READ_CHUNK];
     loop {
         if aborted() {
             return false;

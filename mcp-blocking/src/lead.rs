@@ -38,9 +38,6 @@ use crate::driver::{Conn, Msg};
 /// background thread reads it.
 pub(crate) const IDLE: Duration = Duration::from_millis(2);
 
-/// Bytes read from the server at a time.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// A pipe a leader can poll.
 pub(crate) trait Pipe: Read + AsFd + Send {}
 impl<T: Read + AsFd + Send> Pipe for T {}
@@ -115,7 +112,7 @@ impl Lead {
             state: Mutex::new(State {
                 token: Some(Token {
                     pipe,
-                    buf: vec![0; READ_CHUNK],
+                    buf: vec![0; crate::READ_CHUNK],
                 }),
                 ended: false,
                 leader: None,

@@ -26,13 +26,15 @@
 //!   `npx`/`uvx` launchers go too) and reaped, on [`Client::close`] or when
 //!   the last handle drops;
 //! - HTTP ([`Client::connect_http`], [`Builder::connect_http`]): every
-//!   exchange the core asks for runs on a thread of its own over `ureq`
+//!   exchange the core asks for runs on a worker thread (kept a moment
+//!   for the next exchange) over `ureq`
 //!   (HTTP/1.1, keep-alive connections reused, no redirects followed, TLS by
 //!   rustls verified against the Mozilla roots or the roots given in
 //!   [`HttpSettings`]); aborting an exchange closes its connection;
 //! - threads: a driver that owns the core and alone reads the clock, a
 //!   writer, a reader per output pipe, a waiter for the process, and a
-//!   dispatcher for notification callbacks; input requests are answered on
+//!   dispatcher for notification callbacks (started with the first
+//!   callback it has to run); input requests are answered on
 //!   a thread each, since a human may be typing. A thread waiting on a call
 //!   to a spawned server reads the server's stdout itself while nobody else
 //!   does (the reader thread stands back while calls are being waited on),
@@ -56,6 +58,10 @@
 
 mod client;
 mod driver;
+
+/// Bytes read from the server (a pipe, a socket, a response body) at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
 pub mod http;
 #[cfg(unix)]
 mod lead;
