@@ -2,6 +2,7 @@
 //! messages arrived, off the driver's thread: a slow callback delays other
 //! callbacks, never the connection.
 
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{self, Receiver, SendError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -85,7 +86,28 @@ impl Dispatcher {
     }
 }
 
+thread_local! {
+    /// Set while this thread runs a dispatcher's queue.
+    static DISPATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is a dispatcher's, that is, whether the
+/// caller is inside a callback. Waiting there for the dispatcher to finish
+/// would wait for oneself.
+pub fn in_callback() -> bool {
+    DISPATCHING.with(Cell::get)
+}
+
 fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
+    DISPATCHING.with(|d| d.set(true));
+    // Pool threads run other jobs afterwards.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DISPATCHING.with(|d| d.set(false));
+        }
+    }
+    let _reset = Reset;
     // A panicking callback loses its own report only; the thread goes on,
     // so later callbacks and the answers queued behind them still arrive.
     let guarded = |f: &mut dyn FnMut()| {
@@ -119,6 +141,13 @@ mod tests {
         let err = Err(Error::Cancelled);
         assert!(d.send(Dispatch::Reply(reply, err)).is_ok());
         assert!(rx.recv().unwrap());
+        assert!(!in_callback());
+        let (tx, rx) = mpsc::channel();
+        let reply: ReplyFn = Box::new(move |_| tx.send(in_callback()).unwrap());
+        assert!(d
+            .send(Dispatch::Reply(reply, Err(Error::Cancelled)))
+            .is_ok());
+        assert!(rx.recv().unwrap(), "a callback runs on the dispatcher");
         drop(d);
         // The queue closed: the thread ends and can be waited for.
         let worker = thread.take().expect("started by the send");

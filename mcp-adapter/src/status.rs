@@ -24,6 +24,8 @@ pub struct State {
     pub finished: bool,
     /// Threads (HTTP exchanges) that had not ended when the driver stopped.
     pub threads_left: usize,
+    /// After `finished`: every callback queued before the end has run.
+    pub callbacks_done: bool,
 }
 
 impl State {

@@ -506,8 +506,9 @@ impl Client {
 
     /// Closes the connection: pending calls fail, the server's stdin is
     /// closed, then SIGTERM and SIGKILL follow the configured grace periods,
-    /// to its whole process group. Waits for all of it. Calling it again
-    /// returns the same report.
+    /// to its whole process group. Waits for all of it, and for every
+    /// notification callback already queued to run (unless called from one).
+    /// Calling it again returns the same report.
     pub fn close(&self) -> Closed {
         self.inner.close()
     }

@@ -325,12 +325,22 @@ impl Client {
     /// Closes the connection: pending calls fail, the server's stdin is
     /// closed, then SIGTERM and SIGKILL follow the configured grace periods,
     /// to its whole process group. Waits for all of it, without blocking a
-    /// thread. Calling it again returns the same report.
+    /// thread, and for every notification callback already queued to run.
+    /// Calling it again returns the same report.
     pub async fn close(&self) -> Closed {
         let _ = self.inner.tx.try_send(Input::Close);
         // The driver also waits up to a second for the stderr reader.
         let limit = self.inner.shutdown.worst_case() + Duration::from_secs(2);
-        within(limit, self.inner.status.wait(|s| s.finished)).await;
+        // Every callback has run when close returns, unless close was
+        // called from one (which would then wait for itself).
+        let in_callback = mcp_adapter::dispatch::in_callback();
+        within(
+            limit,
+            self.inner
+                .status
+                .wait(|s| s.finished && (s.callbacks_done || in_callback)),
+        )
+        .await;
         self.inner.status.with(|s| Closed {
             exit: s.exit.clone(),
             stderr: self.inner.stderr.tail(STDERR_TAIL_LINES),

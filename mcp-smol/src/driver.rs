@@ -209,10 +209,12 @@ impl Driver {
             s.threads_left = threads_left;
             s.finished = true;
         });
-        // The dispatcher ends once the callbacks queued before the end ran.
+        // The dispatcher ends once the callbacks queued before the end ran;
+        // `close` returns after that.
         if let Some(d) = dispatcher.take() {
             d.join();
         }
+        status.update(|s| s.callbacks_done = true);
     }
 }
 

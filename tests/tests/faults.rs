@@ -41,6 +41,7 @@ mcp_tests::on_both_adapters!(
     a_flood_of_notifications_is_delivered_in_full_and_the_call_completes,
     duplicate_unknown_and_early_responses_are_reported_and_ignored,
     a_trickling_server_times_out_and_close_does_not_wait_for_it,
+    close_returns_after_every_queued_callback_ran,
 );
 
 /// Closes and checks that nothing is left: the server and its group are
@@ -420,6 +421,41 @@ fn a_flood_of_notifications_is_delivered_in_full_and_the_call_completes(adapter:
     eprintln!("flood of {N}: delivered in {:?}", started.elapsed());
     assert!(watch.violations.lock().unwrap().is_empty());
     close_clean(&client);
+}
+
+/// A slow handler: callbacks still queued when the call returns (its answer
+/// does not wait for them) have all run once `close` returns, so a program
+/// can read what its handler gathered right after closing.
+fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
+    const N: usize = 300;
+    struct Slow(Arc<AtomicUsize>);
+    impl NotificationHandler for Slow {
+        fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
+            if matches!(n, mcp_blocking::mcp_proto::Notification::Log(_)) {
+                std::thread::sleep(Duration::from_millis(2));
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .notification_handler(Slow(seen.clone()))
+        .spawn(
+            &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
+                .args(["flood".to_string(), N.to_string()]),
+        )
+        .unwrap();
+    assert_eq!(echo_text(&client, "done").unwrap(), "done");
+    let at_answer = seen.load(Ordering::SeqCst);
+    close_clean(&client);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        N,
+        "{at_answer} had run at the answer"
+    );
+    // Otherwise this test shows nothing.
+    assert!(at_answer < N, "every callback had run before close");
 }
 
 fn duplicate_unknown_and_early_responses_are_reported_and_ignored(adapter: Adapter) {
