@@ -47,7 +47,7 @@ pub(crate) struct Target {
 }
 
 /// Options for every command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct Global {
     /// Print machine-readable JSON instead of tables and text.
     #[arg(long, global = true)]
@@ -145,9 +145,45 @@ pub(crate) enum Command {
     },
     /// A guided walk through every feature of the demo server.
     Demo,
+    /// Check a server: drive every feature it advertises and validate every
+    /// message it sends against the negotiated revision's JSON schema.
+    ///
+    /// Reports each violation with the message that caused it, and exits 1
+    /// if there is any, or if a step the spec says must work fails (a list
+    /// the server advertises, reading a resource it lists, ping). With
+    /// `--wire`, frames are printed unredacted.
+    Check(CheckArgs),
     /// Serve the bundled demo server on stdio (what `mcp` runs with no target).
     #[command(hide = true, name = "serve-demo")]
     ServeDemo,
+}
+
+/// Options of `mcp check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Which tools to call, with arguments made from their input schemas.
+    #[arg(long, value_enum, default_value_t = ToolCalls::ReadOnly)]
+    pub(crate) call_tools: ToolCalls,
+    /// Most tools called, resources read, prompts rendered and templates
+    /// completed (each).
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub(crate) limit: usize,
+    /// Offer only this protocol revision (default: every one, and the
+    /// server picks).
+    #[arg(long, value_name = "REVISION", value_parser = crate::check::parse_version)]
+    pub(crate) protocol_version: Option<mcp_switch::mcp_proto::ProtocolVersion>,
+}
+
+/// Which tools `mcp check` calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ToolCalls {
+    /// Only tools annotated `readOnlyHint: true` (calls cannot change
+    /// anything, if the server tells the truth).
+    ReadOnly,
+    /// Every tool: use on a server whose tools are safe to call.
+    All,
+    /// None; the tool list is still checked.
+    None,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 //! 3 could not connect.
 
 mod answer;
+mod check;
 mod cli;
 mod config;
 mod demo;
@@ -85,6 +86,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
     });
     // Settings and paths are checked before anything is started.
     session::server(&cli.target)?;
+    if let Command::Check(args) = &cli.command {
+        return check::run(&cli.target, &cli.opts, args, term);
+    }
     let client = session::connect(&cli.target, &cli.opts, term.clone(), printer.clone())?;
     let json = cli.opts.json;
     let result = match cli.command {
@@ -171,7 +175,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Subscribe { uri, count } => subscribe(&client, &printer, &uri, count, json),
         Command::Demo => demo::run(&client, &term, &printer),
-        Command::ServeDemo => Ok(()),
+        Command::ServeDemo | Command::Check(_) => Ok(()),
     };
     term.finish_progress();
     client.close();

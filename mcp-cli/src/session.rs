@@ -160,6 +160,21 @@ pub(crate) fn connect(
     term: Arc<Term>,
     printer: Arc<Printer>,
 ) -> Result<Client, Failure> {
+    let wire = opts.wire;
+    connect_with(target, opts, term, PrinterRef(printer), |cfg| {
+        cfg.wire_tap = wire;
+    })
+}
+
+/// Starts the server and connects with `handler`, the configuration
+/// adjusted by `tune`.
+pub(crate) fn connect_with(
+    target: &Target,
+    opts: &Global,
+    term: Arc<Term>,
+    handler: impl NotificationHandler + 'static,
+    tune: impl FnOnce(&mut Config),
+) -> Result<Client, Failure> {
     let server = server(target)?;
     let mut cfg = Config::new(Implementation::new("mcp-cli", env!("CARGO_PKG_VERSION")));
     cfg.request_timeout = Duration::from_secs_f64(opts.timeout.max(0.001));
@@ -168,14 +183,14 @@ pub(crate) fn connect(
         EraArg::Legacy => EraPreference::Legacy,
         EraArg::Modern => EraPreference::Modern,
     };
-    cfg.wire_tap = opts.wire;
+    tune(&mut cfg);
     let mut builder = Client::builder(opts.adapter.into())
         .config(cfg)
         .input_handler(TerminalAnswers {
             term,
             no_input: opts.no_input,
         })
-        .notification_handler(PrinterRef(printer));
+        .notification_handler(handler);
     if opts.server_stderr {
         builder = builder.on_stderr(|line| eprintln!("[server stderr] {line}"));
     }

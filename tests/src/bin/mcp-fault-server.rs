@@ -23,7 +23,14 @@
 //! - `unknown-ids`: responses to ids the client never used first;
 //! - `early-response`: a response to the next request's id (this id + 1)
 //!   first, before the client has sent it;
-//! - `trickle`: answers one byte every 100 ms.
+//! - `trickle`: answers one byte every 100 ms;
+//! - `off-schema`: a log notification without its level, a notification
+//!   no revision has and a line that is not JSON first; and all along, a
+//!   tool list whose first tool lacks its `inputSchema` and tool results
+//!   whose first text block has `txt` for `text` (what `mcp check` must
+//!   find);
+//! - `off-schema-init`: answers `initialize` with capabilities that are a
+//!   string, which no client can start with.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -165,6 +172,17 @@ fn inject(
             out.write_all(&line(&json!({"jsonrpc": "2.0", "id": 424_242,
                 "error": {"code": -32603, "message": "for nobody"}})))?;
         }
+        "off-schema" => {
+            out.write_all(&line(
+                &json!({"jsonrpc": "2.0", "method": "notifications/message",
+                "params": {"data": "a log message without a level"}}),
+            ))?;
+            out.write_all(&line(
+                &json!({"jsonrpc": "2.0", "method": "notifications/vendor/custom",
+                "params": {}}),
+            ))?;
+            out.write_all(b"debug: this line is not JSON\n")?;
+        }
         "early-response" => {
             if let Some(n) = id.as_u64() {
                 out.write_all(&line(&text_result(&json!(n + 1), "early")))?;
@@ -174,6 +192,43 @@ fn inject(
     }
     out.flush()?;
     Ok(false)
+}
+
+/// What `off-schema` does to the server's output: the first tool of a tool
+/// list loses its input schema; a tool result's first text block has `txt`
+/// for `text`.
+fn off_schema(mode: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for l in bytes.split_inclusive(|b| *b == b'\n') {
+        let Ok(mut m) = serde_json::from_slice::<serde_json::Value>(l) else {
+            out.extend_from_slice(l);
+            continue;
+        };
+        if mode == "off-schema-init" {
+            if let Some(r) = m
+                .get_mut("result")
+                .filter(|r| r.get("protocolVersion").is_some())
+            {
+                r["capabilities"] = json!("none");
+            }
+        }
+        if let Some(tool) = m
+            .pointer_mut("/result/tools/0")
+            .and_then(|t| t.as_object_mut())
+        {
+            tool.remove("inputSchema");
+        }
+        if let Some(block) = m
+            .pointer_mut("/result/content/0")
+            .and_then(|b| b.as_object_mut())
+        {
+            if let Some(text) = block.remove("text") {
+                block.insert("txt".into(), text);
+            }
+        }
+        out.extend_from_slice(&line(&m));
+    }
+    out
 }
 
 fn serve(mode: &str) {
@@ -205,7 +260,10 @@ fn serve(mode: &str) {
     let mut stdout = std::io::stdout().lock();
     loop {
         let now = Instant::now();
-        while let Some(bytes) = server.poll_output(now) {
+        while let Some(mut bytes) = server.poll_output(now) {
+            if mode.starts_with("off-schema") {
+                bytes = off_schema(mode, bytes);
+            }
             if trickling {
                 for b in &bytes {
                     std::thread::sleep(Duration::from_millis(100));
