@@ -623,6 +623,15 @@ fn check_real_servers(m: &Mcp) {
         .filter(|s| s["outcome"] == "ok")
         .count();
     assert!(ok >= 30, "{j:#}");
+    // It offers the task list of 2025-11-25, which is checked too.
+    assert!(
+        j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "tasks/list" && s["outcome"] == "ok"),
+        "{j:#}"
+    );
 
     use mcp_tests::{EverythingHttp, HttpMode};
     let server = EverythingHttp::start(HttpMode::Streamable);

@@ -97,7 +97,9 @@ struct Running<'r> {
     /// Tells the stdout task its last chunk was taken in.
     read_ack: Option<Sender<()>>,
     http: Option<HttpClient>,
-    exchanges: HashMap<ExchangeId, Task<()>>,
+    /// HTTP exchanges in flight, each with the sender that lets it read
+    /// its next body chunk.
+    exchanges: HashMap<ExchangeId, (Task<()>, Sender<()>)>,
 }
 
 impl Driver {
@@ -220,21 +222,26 @@ impl Driver {
 
 impl Running<'_> {
     fn handle(&mut self, input: Input) {
+        let mut ack = None;
         if let Input::Http(id, m) = &input {
             if m.is_last() {
                 // Its task ends by itself (returning its connection to the
                 // pool first); dropping it here would abort that.
-                if let Some(task) = self.exchanges.remove(id) {
+                if let Some((task, _)) = self.exchanges.remove(id) {
                     task.detach();
                 }
+            } else if matches!(m, HttpMsg::Body(_)) {
+                ack = self.exchanges.get(id).map(|(_, a)| a.clone());
             }
         }
         let bytes = matches!(input, Input::Bytes(_));
         self.session.handle(Instant::now(), input);
         if bytes {
-            if let Some(ack) = &self.read_ack {
-                let _ = ack.try_send(());
-            }
+            ack = self.read_ack.clone();
+        }
+        // Taken in: the reader may read the next chunk.
+        if let Some(ack) = ack {
+            let _ = ack.try_send(());
         }
     }
 
@@ -259,15 +266,23 @@ impl Running<'_> {
                     if let Some(client) = self.http.clone() {
                         let tx = self.tx.clone();
                         let id = req.id;
+                        // One body chunk in flight, as for stdout: the task
+                        // shares the driver's thread and would otherwise
+                        // read a whole large body into the channel first.
+                        let (ack_tx, ack_rx) = async_channel::bounded(1);
                         let task = self.ex.spawn(async move {
                             client
-                                .perform(req, |event| {
-                                    let _ =
-                                        tx.try_send(Input::Http(id, HttpMsg::from_event(event)));
-                                })
+                                .perform_paced(
+                                    req,
+                                    |event| {
+                                        let _ = tx
+                                            .try_send(Input::Http(id, HttpMsg::from_event(event)));
+                                    },
+                                    Some(&ack_rx),
+                                )
                                 .await;
                         });
-                        self.exchanges.insert(id, task);
+                        self.exchanges.insert(id, (task, ack_tx));
                     }
                 }
                 Io::AbortHttp(id) => {

@@ -25,6 +25,7 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use async_channel::Receiver;
 use async_io::{Async, Timer};
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 use futures_rustls::client::TlsStream;
@@ -189,8 +190,21 @@ impl HttpClient {
     /// Dropping the future aborts the exchange: its connection closes and is
     /// never reused, and nothing more is reported. A connection goes back to
     /// the pool only after a complete response that leaves it clean.
-    pub async fn perform(&self, req: HttpRequest, mut sink: impl FnMut(HttpEvent<'_>)) {
-        if let Err(failure) = self.exchange(&req, &mut sink).await {
+    pub async fn perform(&self, req: HttpRequest, sink: impl FnMut(HttpEvent<'_>)) {
+        self.perform_paced(req, sink, None).await
+    }
+
+    /// [`perform`](Self::perform), reading no further after each body
+    /// chunk until `ack` delivers (or closes): the caller takes the chunks
+    /// in at its own pace, so a large body is never read ahead into memory
+    /// faster than it is consumed.
+    pub async fn perform_paced(
+        &self,
+        req: HttpRequest,
+        mut sink: impl FnMut(HttpEvent<'_>),
+        ack: Option<&Receiver<()>>,
+    ) {
+        if let Err(failure) = self.exchange(&req, &mut sink, ack).await {
             sink(HttpEvent::Failed(failure));
         }
     }
@@ -200,6 +214,7 @@ impl HttpClient {
         &self,
         req: &HttpRequest,
         sink: &mut impl FnMut(HttpEvent<'_>),
+        ack: Option<&Receiver<()>>,
     ) -> Result<(), HttpFailure> {
         let (origin, call) = self.prepare(req)?;
         // The request is encoded whole before a connection is taken, so an
@@ -221,7 +236,7 @@ impl HttpClient {
         sink(HttpEvent::Head(head));
         let must_close = match next {
             RecvResponseResult::RecvBody(call) => {
-                recv_body(&mut stream, call, &mut input, sink).await?
+                recv_body(&mut stream, call, &mut input, sink, ack).await?
             }
             // Not followed: the core decides what a redirect means.
             RecvResponseResult::Redirect(call) => call.must_close_connection(),
@@ -572,6 +587,7 @@ async fn recv_body(
     mut call: Call<RecvBody>,
     input: &mut Input,
     sink: &mut impl FnMut(HttpEvent<'_>),
+    ack: Option<&Receiver<()>>,
 ) -> Result<bool, HttpFailure> {
     // A body without Content-Length or chunks ends when the connection
     // does; such a connection is never reused.
@@ -586,6 +602,10 @@ async fn recv_body(
         input.consume(used);
         if produced > 0 {
             sink(HttpEvent::Body(&out[..produced]));
+            if let Some(ack) = ack {
+                // A closed channel means nobody paces any more: go on.
+                let _ = ack.recv().await;
+            }
         }
         if !close_delimited && call.can_proceed() {
             break;

@@ -69,7 +69,9 @@ pub fn js_deps() -> PathBuf {
 /// The `mcp-fault-server` binary, for tests of other packages (the ones of
 /// this package have it as `CARGO_BIN_EXE_mcp-fault-server`). Built once per
 /// test process with the `cargo` that runs the tests, in the same target
-/// directory, so it is up to date with the sources.
+/// directory, so it is up to date with the sources; with the features of
+/// `./scripts/test`'s run (the whole workspace, all features), where it is
+/// then already built.
 pub fn fault_server() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
@@ -80,8 +82,8 @@ pub fn fault_server() -> PathBuf {
                 .args([
                     "build",
                     "--quiet",
-                    "-p",
-                    "mcp-tests",
+                    "--workspace",
+                    "--all-features",
                     "--bin",
                     "mcp-fault-server",
                     "--message-format=json",

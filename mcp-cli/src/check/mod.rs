@@ -6,8 +6,8 @@
 //! `logging` is offered), the tool list and calls (read-only tools unless
 //! told otherwise, each with arguments made from its input schema), the
 //! resource list, reads, templates and a subscription, the prompt list and
-//! renderings, and completions of every prompt argument and template
-//! variable. Every message the server sends meanwhile (answers, requests,
+//! renderings, the task list (2025-11-25), and completions of every prompt
+//! argument and template variable. Every message the server sends meanwhile (answers, requests,
 //! notifications) is checked as it comes, by [`inspect`].
 //!
 //! The exit code is 1 when a message breaks the schema, the client's core
@@ -183,6 +183,10 @@ impl Driver<'_> {
         let mut prompts = Vec::new();
         if caps.prompts.is_some() {
             prompts = self.list("prompts/list", "prompts");
+        }
+        // Tasks (2025-11-25): the list, when offered.
+        if caps.tasks.as_ref().is_some_and(|t| t.contains_key("list")) {
+            self.list("tasks/list", "tasks");
         }
         let completions = caps.completions.is_some();
         self.prompts(&prompts, completions);

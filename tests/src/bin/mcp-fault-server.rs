@@ -31,6 +31,12 @@
 //!   find);
 //! - `off-schema-init`: answers `initialize` with capabilities that are a
 //!   string, which no client can start with.
+//!
+//! And over HTTP, for what must be measured in the client's process alone:
+//! - `http-sized N json|sse`: a 2025-11-25 Streamable HTTP server on
+//!   127.0.0.1 (its URL is the first line on stdout; it runs until stdin
+//!   ends) whose `tools/call` answer is N bytes of JSON, as the body or as
+//!   one server-sent event.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -71,6 +77,7 @@ fn main() {
             });
         }
         "banner" => println!("*** Welcome to the fault server! ***"),
+        "http-sized" => return serve_http(),
         _ => {}
     }
     serve(&mode);
@@ -229,6 +236,59 @@ fn off_schema(mode: &str, bytes: Vec<u8>) -> Vec<u8> {
         out.extend_from_slice(&line(&m));
     }
     out
+}
+
+/// The `http-sized` server: see the module docs.
+fn serve_http() {
+    let size: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .expect("http-sized N json|sse");
+    let sse = std::env::args().nth(3).as_deref() == Some("sse");
+    let server = mcp_tests::httpd::TestServer::start(move |req| {
+        use mcp_tests::httpd::Reply;
+        let Some(msg) = req.json() else {
+            return Reply::status(405);
+        };
+        let id = msg["id"].clone();
+        let reply =
+            |result: serde_json::Value| json!({"jsonrpc": "2.0", "id": id, "result": result});
+        match msg["method"].as_str() {
+            _ if id.is_null() => Reply::status(202),
+            Some("initialize") => Reply::json(
+                200,
+                &reply(
+                    json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                              "serverInfo": {"name": "http-sized", "version": "1"}}),
+                ),
+            )
+            .header("Mcp-Session-Id", "s-1"),
+            Some("ping") => Reply::json(200, &reply(json!({}))),
+            Some("tools/call") => {
+                // Made as text: a 100 MiB value through serde_json takes a
+                // while in a debug build.
+                let frame = |text: &str| {
+                    format!(
+                        r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":[{{"type":"text","text":"{text}"}}]}}}}"#
+                    )
+                };
+                let body = frame(&"x".repeat(size.saturating_sub(frame("").len())));
+                if sse {
+                    Reply::sse(200).event(&body)
+                } else {
+                    Reply::text(200, &body).header("Content-Type", "application/json")
+                }
+            }
+            _ => Reply::json(
+                200,
+                &json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "no such method"}}),
+            ),
+        }
+    });
+    println!("{}", server.url("/mcp"));
+    let _ = std::io::stdout().flush();
+    // Until the test is done with it.
+    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
 }
 
 fn serve(mode: &str) {
