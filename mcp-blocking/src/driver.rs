@@ -130,8 +130,12 @@ impl Shared {
             Msg::Session(input) => self.session.handle(now, input),
             Msg::Http(id, m) => {
                 // An exchange aborted meanwhile reports nothing more.
-                if self.http.as_ref().is_some_and(|e| e.is_running(id)) {
+                if let Some(engine) = self.http.as_ref().filter(|e| e.is_running(id)) {
+                    let body = matches!(m, HttpMsg::Body(_));
                     self.session.handle(now, Input::Http(id, m));
+                    if body {
+                        engine.taken(id);
+                    }
                 }
             }
             Msg::HttpDone(id) => {

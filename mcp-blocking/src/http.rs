@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SendError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -53,6 +53,63 @@ pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, crate::Error> {
     mcp_adapter::certificates_from_pem(pem).map_err(crate::Error::Io)
 }
 
+/// Body chunks an exchange may have handed to the driver that it has not
+/// taken in yet. A worker reads faster than the driver decodes when the
+/// machine is busy; beyond this it waits, so a huge body is never held in
+/// the channel. Two, so that a body of one chunk never waits.
+const CHUNKS_IN_FLIGHT: u32 = 2;
+
+/// How an exchange's worker and the driver keep the body chunks in flight
+/// to [`CHUNKS_IN_FLIGHT`].
+#[derive(Default)]
+struct Pace {
+    in_flight: Mutex<u32>,
+    taken: Condvar,
+}
+
+impl Pace {
+    /// Waits for room for one more chunk and takes it; false if the
+    /// exchange was aborted meanwhile.
+    fn room(&self, aborted: impl Fn() -> bool) -> bool {
+        let mut n = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while *n >= CHUNKS_IN_FLIGHT {
+            if aborted() {
+                return false;
+            }
+            // Woken by `taken` or by an abort; the timeout is a safety net.
+            n = self
+                .taken
+                .wait_timeout(n, Duration::from_millis(100))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *n += 1;
+        true
+    }
+
+    /// One chunk was taken in (or will never be).
+    fn release(&self) {
+        let mut n = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *n = n.saturating_sub(1);
+        self.taken.notify_all();
+    }
+
+    /// Wakes a waiting worker (to see its exchange aborted).
+    fn wake(&self) {
+        let _n = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.taken.notify_all();
+    }
+}
+
 /// An exchange's thread is still running it.
 const RUNNING: u8 = 0;
 /// The exchange was aborted: its agent is shut down and never reused.
@@ -64,6 +121,7 @@ struct Running {
     agent: ureq::Agent,
     /// `RUNNING`, then `ABORTED` or `FINISHED`, whichever comes first.
     state: Arc<AtomicU8>,
+    pace: Arc<Pace>,
 }
 
 /// An exchange for a worker, with the way back to that worker once it is
@@ -74,6 +132,7 @@ struct Job {
     by_ip: bool,
     req: HttpRequest,
     state: Arc<AtomicU8>,
+    pace: Arc<Pace>,
     back: Sender<Job>,
 }
 
@@ -159,12 +218,14 @@ impl Engine {
             }
         });
         let state = Arc::new(AtomicU8::new(RUNNING));
+        let pace = Arc::new(Pace::default());
         let id = req.id;
         self.running.insert(
             id,
             Running {
                 agent: agent.clone(),
                 state: state.clone(),
+                pace: pace.clone(),
             },
         );
         let job = |back| Job {
@@ -172,6 +233,7 @@ impl Engine {
             by_ip,
             req,
             state,
+            pace,
             back,
         };
         let job = match worker {
@@ -224,6 +286,14 @@ impl Engine {
             if first {
                 r.agent.shutdown();
             }
+            r.pace.wake();
+        }
+    }
+
+    /// The driver took in a body chunk of `id`: its worker may send more.
+    pub(crate) fn taken(&self, id: ExchangeId) {
+        if let Some(r) = self.running.get(&id) {
+            r.pace.release();
         }
     }
 
@@ -287,10 +357,11 @@ fn work(mut job: Job, inbox: Receiver<Job>, me: u64, pool: &Mutex<Pool>, tx: &Se
             by_ip,
             req,
             state,
+            pace,
             back,
         } = job;
         let id = req.id;
-        let clean = perform(&agent, req, tx, &state);
+        let clean = perform(&agent, req, tx, &state, &pace);
         // Either this worker finishes first and may pool the agent, or the
         // abort came first and the agent is shut down: never both, so no
         // shut-down agent ends up in the pool.
@@ -352,7 +423,13 @@ fn host_is_ip(url: &str) -> bool {
 
 /// Runs one exchange, reporting as it goes. Returns whether the connection
 /// ended cleanly (so the agent may be reused).
-fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, state: &AtomicU8) -> bool {
+fn perform(
+    agent: &ureq::Agent,
+    req: HttpRequest,
+    tx: &Sender<Msg>,
+    state: &AtomicU8,
+    pace: &Pace,
+) -> bool {
     let id = req.id;
     let aborted = || state.load(Ordering::SeqCst) == ABORTED;
     let send = |m: HttpMsg| {
@@ -409,7 +486,12 @@ fn perform(agent: &ureq::Agent, req: HttpRequest, tx: &Sender<Msg>, state: &Atom
                 send(HttpMsg::End);
                 return true;
             }
-            Ok(n) => send(HttpMsg::Body(buf[..n].to_vec())),
+            Ok(n) => {
+                if !pace.room(aborted) {
+                    return false;
+                }
+                send(HttpMsg::Body(buf[..n].to_vec()));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 send(HttpMsg::Failed(HttpFailure::new(

@@ -194,10 +194,11 @@ impl HttpClient {
         self.perform_paced(req, sink, None).await
     }
 
-    /// [`perform`](Self::perform), reading no further after each body
-    /// chunk until `ack` delivers (or closes): the caller takes the chunks
-    /// in at its own pace, so a large body is never read ahead into memory
-    /// faster than it is consumed.
+    /// [`perform`](Self::perform), reading no more from the connection
+    /// after body chunks were reported until `ack` delivers (or closes): the
+    /// caller takes the chunks in at its own pace, so a large body is never
+    /// read ahead into memory faster than it is consumed. A body that ends
+    /// within what was read never waits.
     pub async fn perform_paced(
         &self,
         req: HttpRequest,
@@ -593,6 +594,7 @@ async fn recv_body(
     // does; such a connection is never reused.
     let close_delimited = call.body_mode() == BodyMode::CloseDelimited;
     let mut out = vec![0u8; READ_CHUNK];
+    let mut unacked = false;
     loop {
         // Bad framing mid-body counts as a broken connection, as it does in
         // the blocking adapter (ureq reports it from the body reader).
@@ -602,16 +604,20 @@ async fn recv_body(
         input.consume(used);
         if produced > 0 {
             sink(HttpEvent::Body(&out[..produced]));
-            if let Some(ack) = ack {
-                // A closed channel means nobody paces any more: go on.
-                let _ = ack.recv().await;
-            }
+            unacked = true;
         }
         if !close_delimited && call.can_proceed() {
             break;
         }
         if used > 0 || produced > 0 {
             continue;
+        }
+        // Before reading more, the chunks given are taken in (a closed
+        // channel means nobody paces any more). A body that is complete
+        // never waits, so a small answer costs no extra turn.
+        if let (true, Some(ack)) = (unacked, ack) {
+            let _ = ack.recv().await;
+            unacked = false;
         }
         // Nothing more can be decoded from what is buffered.
         if input.is_full() {
