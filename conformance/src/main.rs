@@ -27,7 +27,6 @@ use mcp_switch::mcp_proto::ProtocolVersion;
 use mcp_switch::prelude::*;
 use serde_json::Value;
 
-mod fill;
 mod scenario;
 
 /// The whole run must end well inside the harness's 30 s default.

@@ -6,11 +6,10 @@
 //! calls to make (`toolCalls`), those are made instead of made-up ones. Only
 //! scenarios that need a particular sequence have their own function.
 
+use mcp_switch::mcp_proto::example;
 use mcp_switch::mcp_proto::model::{JsonObject, Tool};
 use mcp_switch::prelude::*;
 use serde_json::{json, Value};
-
-use crate::fill;
 
 /// Runs `scenario` on a connected client; `Err` names the step that failed.
 pub(crate) fn run(scenario: &str, client: &Client, context: &Value) -> Result<(), String> {
@@ -53,7 +52,7 @@ fn exercise(client: &Client, context: &Value) -> Result<(), String> {
                 call_tool(
                     client,
                     &tool.name,
-                    Value::Object(fill::arguments(&tool.input_schema)),
+                    Value::Object(example::arguments(&tool.input_schema)),
                 )?;
             }
         }
@@ -137,7 +136,7 @@ pub(crate) fn input_handlers() -> InputHandlers {
                     .ok()
                     .and_then(|v| v.as_object().cloned())
                     .unwrap_or_else(JsonObject::new);
-                let answer = fill::form_answer(&schema);
+                let answer = example::form_answer(&schema);
                 eprintln!(
                     "elicitation {:?}: accept {}",
                     form.message,

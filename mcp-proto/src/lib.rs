@@ -122,6 +122,7 @@ mod client;
 mod config;
 mod error;
 mod event;
+pub mod example;
 pub mod framing;
 pub mod handler;
 pub mod http;

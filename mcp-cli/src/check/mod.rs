@@ -15,7 +15,6 @@
 //! (a list the server advertises, a read of a resource it listed, a ping).
 //! A tool or prompt refusing made-up arguments is reported, not counted.
 
-mod example;
 mod formats;
 mod inspect;
 mod report;
@@ -23,6 +22,7 @@ mod schema;
 
 use std::sync::Arc;
 
+use mcp_switch::mcp_proto::example;
 use mcp_switch::mcp_proto::handler::NotificationHandler;
 use mcp_switch::mcp_proto::model::{JsonObject, LoggingLevel, ServerCapabilities};
 use mcp_switch::mcp_proto::{
@@ -291,7 +291,10 @@ impl Driver<'_> {
                 self.steps.push(Step::new(step, Outcome::Skipped(why)));
                 continue;
             }
-            let arguments = example::example(tool.get("inputSchema").unwrap_or(&Value::Null));
+            let arguments = match tool.get("inputSchema") {
+                Some(Value::Object(schema)) => Value::Object(example::arguments(schema)),
+                _ => json!({}),
+            };
             let got = self.request(
                 step,
                 Expect::Answer,

@@ -1,19 +1,42 @@
-//! A plausible value for a JSON schema: what `mcp check` passes a tool it
-//! calls. Every required property is filled, optional ones are left out,
-//! and a value the schema suggests (`const`, `default`, `examples`, `enum`)
-//! wins over a made-up one.
+//! Made-up values that fit a JSON Schema: arguments for a tool a program
+//! calls without a person to fill them in (`mcp check`, test harnesses),
+//! and a scripted user's answer to an elicitation form.
+//!
+//! A value the schema suggests wins: `const`, `default`, the first of
+//! `examples` or `enum`, in that order. Otherwise the type decides: a
+//! string (shaped by its `format`, padded or cut to its length bounds), a
+//! number within its bounds (1 when they allow it), `true`, an array of
+//! `minItems` items (one if its items are choices), an object of its
+//! required properties. Local `$ref`s are followed; nesting ends at
+//! [`MAX_DEPTH`], so recursive schemas end too.
 
 use serde_json::{json, Map, Value};
 
-/// Deepest nesting followed; deeper (or self-referencing) schemas get null.
-const MAX_DEPTH: usize = 8;
+use crate::model::JsonObject;
 
-/// A value for `schema`, resolving local `$ref`s against `schema` itself.
-pub(crate) fn example(schema: &Value) -> Value {
-    value(schema, schema, 0)
+/// Deepest nesting filled; deeper values are null (or `{}` for objects).
+pub const MAX_DEPTH: usize = 8;
+
+/// Arguments for a tool: each required property of its input schema.
+pub fn arguments(input_schema: &JsonObject) -> JsonObject {
+    let root = Value::Object(input_schema.clone());
+    object(input_schema, &root, 0, false)
 }
 
-fn value(schema: &Value, root: &Value, depth: usize) -> Value {
+/// An answer to an elicitation form: every property of the requested
+/// schema, each at its default when it has one (the client applies
+/// defaults, SEP-1034).
+pub fn form_answer(requested_schema: &JsonObject) -> JsonObject {
+    let root = Value::Object(requested_schema.clone());
+    object(requested_schema, &root, 0, true)
+}
+
+/// A value for `schema`, its local `$ref`s resolved against `schema`.
+pub fn value(schema: &Value) -> Value {
+    value_at(schema, schema, 0)
+}
+
+fn value_at(schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > MAX_DEPTH {
         return Value::Null;
     }
@@ -23,7 +46,7 @@ fn value(schema: &Value, root: &Value, depth: usize) -> Value {
     };
     if let Some(target) = s.get("$ref").and_then(Value::as_str) {
         return match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            Some(t) => value(t, root, depth + 1),
+            Some(t) => value_at(t, root, depth + 1),
             None => Value::Null,
         };
     }
@@ -37,13 +60,14 @@ fn value(schema: &Value, root: &Value, depth: usize) -> Value {
             return v.clone();
         }
     }
-    for key in ["anyOf", "oneOf", "allOf"] {
+    // Titled enums (`oneOf: [{const, title}]`) and unions alike.
+    for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(alternatives) = s.get(key).and_then(Value::as_array) {
             let first = alternatives
                 .iter()
                 .find(|a| a.get("type").and_then(Value::as_str) != Some("null"));
             if let Some(a) = first {
-                return value(a, root, depth + 1);
+                return value_at(a, root, depth + 1);
             }
         }
     }
@@ -58,40 +82,55 @@ fn value(schema: &Value, root: &Value, depth: usize) -> Value {
         _ => "string",
     };
     match kind {
-        "object" => object(s, root, depth),
+        "object" => Value::Object(object(s, root, depth, false)),
         "array" => {
-            let n = s
-                .get("minItems")
-                .and_then(Value::as_u64)
-                .unwrap_or(0)
-                .min(16);
             let item = s.get("items").unwrap_or(&Value::Bool(true));
-            Value::Array((0..n).map(|_| value(item, root, depth + 1)).collect())
+            // A multi-select of choices gets one choice.
+            let choices = ["enum", "oneOf", "anyOf"]
+                .iter()
+                .any(|k| item.get(k).is_some());
+            let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            let n = min.max(u64::from(choices)).min(16);
+            Value::Array((0..n).map(|_| value_at(item, root, depth + 1)).collect())
         }
         "integer" | "number" => number(s, kind == "integer"),
-        "boolean" => Value::Bool(false),
+        "boolean" => Value::Bool(true),
         "null" => Value::Null,
         _ => Value::String(string(s)),
     }
 }
 
-fn object(s: &Map<String, Value>, root: &Value, depth: usize) -> Value {
+/// The properties of an object schema: the required ones, or all.
+fn object(s: &Map<String, Value>, root: &Value, depth: usize, all: bool) -> JsonObject {
+    let mut out = JsonObject::new();
+    if depth >= MAX_DEPTH {
+        return out;
+    }
     let properties = s.get("properties").and_then(Value::as_object);
-    let mut out = Map::new();
-    for name in s
+    let required: Vec<&str> = s
         .get("required")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-    {
+        .collect();
+    if all {
+        for (name, p) in properties.into_iter().flatten() {
+            out.insert(name.clone(), value_at(p, root, depth + 1));
+        }
+    }
+    for name in required {
+        if out.contains_key(name) {
+            continue;
+        }
         let v = match properties.and_then(|p| p.get(name)) {
-            Some(p) => value(p, root, depth + 1),
+            Some(p) => value_at(p, root, depth + 1),
+            // Required but not described: anything goes.
             None => json!("example"),
         };
         out.insert(name.to_owned(), v);
     }
-    Value::Object(out)
+    out
 }
 
 fn number(s: &Map<String, Value>, integer: bool) -> Value {
@@ -110,7 +149,7 @@ fn number(s: &Map<String, Value>, integer: bool) -> Value {
     if let Some(max) = bound("exclusiveMaximum") {
         n = n.min(max - step);
     }
-    if integer {
+    if integer || n.fract() == 0.0 {
         json!(n.ceil() as i64)
     } else {
         json!(n)
@@ -146,9 +185,13 @@ fn string(s: &Map<String, Value>) -> String {
 mod tests {
     use super::*;
 
+    fn obj(v: Value) -> JsonObject {
+        v.as_object().cloned().unwrap()
+    }
+
     #[test]
-    fn required_properties_are_filled_with_suggested_values_first() {
-        let schema = json!({
+    fn required_arguments_get_suggested_values_first_then_typed_ones() {
+        let schema = obj(json!({
             "type": "object",
             "properties": {
                 "text": {"type": "string"},
@@ -157,26 +200,48 @@ mod tests {
                 "level": {"type": "string", "enum": ["debug", "info"]},
                 "mode": {"type": "string", "default": "fast"},
                 "url": {"type": "string", "format": "uri"},
+                "mail": {"type": "string", "format": "email"},
                 "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
-                "flag": {"type": ["boolean", "null"]},
+                "none": {"type": "array", "items": {"type": "string"}},
+                "flag": {"type": ["null", "boolean"]},
                 "code": {"type": "string", "minLength": 10, "maxLength": 12},
+                "o": {"type": "object", "properties": {"k": {"type": "string"}}, "required": ["k"]},
                 "optional": {"type": "string"}
             },
-            "required": ["text", "n", "x", "level", "mode", "url", "tags", "flag", "code"]
-        });
+            "required": ["text", "n", "x", "level", "mode", "url", "mail", "tags", "none", "flag", "code", "o"]
+        }));
         assert_eq!(
-            example(&schema),
+            Value::Object(arguments(&schema)),
             json!({
                 "text": "example", "n": 3, "x": 0.5, "level": "debug", "mode": "fast",
-                "url": "https://example.com/", "tags": ["example", "example"],
-                "flag": false, "code": "examplexxx"
+                "url": "https://example.com/", "mail": "user@example.com",
+                "tags": ["example", "example"], "none": [], "flag": true,
+                "code": "examplexxx", "o": {"k": "example"}
             })
         );
     }
 
     #[test]
-    fn references_and_unions_are_followed_and_loops_end() {
-        let schema = json!({
+    fn form_answers_fill_every_field_at_its_default() {
+        let schema = obj(json!({
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "default": "John Doe"},
+                "age": {"type": "integer", "default": 30},
+                "confirmed": {"type": "boolean"},
+                "colour": {"type": "string", "oneOf": [{"const": "red", "title": "Red"}]},
+                "toppings": {"type": "array", "items": {"type": "string", "enum": ["ham", "egg"]}}
+            }
+        }));
+        assert_eq!(
+            Value::Object(form_answer(&schema)),
+            json!({"name": "John Doe", "age": 30, "confirmed": true, "colour": "red", "toppings": ["ham"]})
+        );
+    }
+
+    #[test]
+    fn references_and_unions_are_followed_and_recursion_ends() {
+        let schema = obj(json!({
             "type": "object",
             "$defs": {"point": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]},
                       "node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}, "required": ["next"]}},
@@ -184,11 +249,12 @@ mod tests {
                 "at": {"$ref": "#/$defs/point"},
                 "either": {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 5}]},
                 "list": {"$ref": "#/$defs/node"},
+                "me": {"$ref": "#"},
                 "missing": {"$ref": "#/$defs/nowhere"}
             },
-            "required": ["at", "either", "list", "missing", "undeclared"]
-        });
-        let v = example(&schema);
+            "required": ["at", "either", "list", "me", "missing", "undeclared"]
+        }));
+        let v = Value::Object(arguments(&schema));
         assert_eq!(v["at"], json!({"x": 1}));
         assert_eq!(v["either"], json!(5));
         assert_eq!(v["missing"], Value::Null);
@@ -200,7 +266,8 @@ mod tests {
             depth += 1;
         }
         assert!(depth <= MAX_DEPTH, "{v}");
-        assert_eq!(example(&json!({"type": "object"})), json!({}));
-        assert_eq!(example(&json!(true)), json!("example"));
+        assert!(v["me"].is_object());
+        assert_eq!(value(&json!({"type": "object"})), json!({}));
+        assert_eq!(value(&json!(true)), json!("example"));
     }
 }
