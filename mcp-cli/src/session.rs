@@ -161,7 +161,8 @@ pub(crate) fn connect(
     printer: Arc<Printer>,
 ) -> Result<Client, Failure> {
     let wire = opts.wire;
-    connect_with(target, opts, term, PrinterRef(printer), |cfg| {
+    // The CLI keeps a handle to the printer to feed it updates.
+    connect_with(target, opts, term, printer, |cfg| {
         cfg.wire_tap = wire;
     })
 }
@@ -205,19 +206,4 @@ pub(crate) fn connect_with(
         mcp_switch::Error::Config(_) => Failure::Usage(format!("{}: {e}", server.describe())),
         e => Failure::Connect(format!("{}: {e}", server.describe())),
     })
-}
-
-/// A shared `Printer` as a handler (the CLI keeps a handle to feed updates).
-struct PrinterRef(Arc<Printer>);
-
-impl NotificationHandler for PrinterRef {
-    fn notification(&self, n: &Notification) {
-        self.0.notification(n)
-    }
-    fn violation(&self, v: &Violation) {
-        self.0.violation(v)
-    }
-    fn wire(&self, r: &WireRecord) {
-        self.0.wire(r)
-    }
 }

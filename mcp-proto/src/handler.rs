@@ -186,6 +186,26 @@ pub trait NotificationHandler: Send + Sync {
     fn session_expired(&self) {}
 }
 
+/// A shared handler: the program keeps an `Arc` to read what its handler
+/// gathered while the client holds another.
+impl<H: NotificationHandler + ?Sized> NotificationHandler for Arc<H> {
+    fn notification(&self, notification: &Notification) {
+        (**self).notification(notification)
+    }
+    fn progress(&self, call: CallId, progress: &ProgressNotificationParams) {
+        (**self).progress(call, progress)
+    }
+    fn violation(&self, violation: &Violation) {
+        (**self).violation(violation)
+    }
+    fn wire(&self, record: &WireRecord) {
+        (**self).wire(record)
+    }
+    fn session_expired(&self) {
+        (**self).session_expired()
+    }
+}
+
 /// A [`NotificationHandler`] that ignores everything.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ignore;
@@ -248,5 +268,66 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(InputHandlers::new().capabilities() == ClientCapabilities::default());
+    }
+
+    /// A handler behind an `Arc` hears all it would hear alone, so a
+    /// program can keep a handle to it.
+    #[test]
+    fn a_shared_handler_hears_every_kind_of_event() {
+        use std::sync::Mutex;
+
+        #[derive(Default)]
+        struct Heard(Mutex<Vec<&'static str>>);
+        impl NotificationHandler for Heard {
+            fn notification(&self, _: &Notification) {
+                self.0.lock().unwrap().push("notification");
+            }
+            fn progress(&self, _: CallId, _: &ProgressNotificationParams) {
+                self.0.lock().unwrap().push("progress");
+            }
+            fn violation(&self, _: &Violation) {
+                self.0.lock().unwrap().push("violation");
+            }
+            fn wire(&self, _: &WireRecord) {
+                self.0.lock().unwrap().push("wire");
+            }
+            fn session_expired(&self) {
+                self.0.lock().unwrap().push("session_expired");
+            }
+        }
+        let heard = Arc::new(Heard::default());
+        let shared: Box<dyn NotificationHandler> = Box::new(heard.clone());
+        let progress: ProgressNotificationParams =
+            serde_json::from_value(serde_json::json!({"progressToken": 1, "progress": 1})).unwrap();
+        let events = [
+            Event::Notification(Notification::ToolsListChanged),
+            Event::Progress {
+                call: CallId(1),
+                progress,
+            },
+            Event::Violation(Violation {
+                kind: crate::ViolationKind::NotJson,
+                detail: "x".into(),
+            }),
+            Event::Wire(WireRecord {
+                direction: crate::Direction::In,
+                text: "{}".into(),
+                len: 2,
+            }),
+            Event::SessionExpired,
+        ];
+        for e in &events {
+            assert!(dispatch(shared.as_ref(), e));
+        }
+        assert_eq!(
+            *heard.0.lock().unwrap(),
+            [
+                "notification",
+                "progress",
+                "violation",
+                "wire",
+                "session_expired"
+            ]
+        );
     }
 }

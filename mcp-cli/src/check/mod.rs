@@ -23,11 +23,8 @@ mod schema;
 use std::sync::Arc;
 
 use mcp_switch::mcp_proto::example;
-use mcp_switch::mcp_proto::handler::NotificationHandler;
 use mcp_switch::mcp_proto::model::{JsonObject, LoggingLevel, ServerCapabilities};
-use mcp_switch::mcp_proto::{
-    EraPreference, Notification, ProtocolVersion, RequestError, Subscription, Violation, WireRecord,
-};
+use mcp_switch::mcp_proto::{EraPreference, ProtocolVersion, RequestError, Subscription};
 use mcp_switch::prelude::*;
 use serde_json::{json, Value};
 
@@ -52,9 +49,8 @@ pub(crate) fn run(
         ..opts.clone()
     };
     let inspector = Arc::new(Inspector::new(opts.wire));
-    let watcher = Watcher(inspector.clone());
     let version = args.protocol_version;
-    let connected = crate::session::connect_with(target, opts, term, watcher, |cfg| {
+    let connected = crate::session::connect_with(target, opts, term, inspector.clone(), |cfg| {
         // Whole frames, unredacted: the schema needs every byte.
         cfg.wire_tap = true;
         cfg.redact_keys.clear();
@@ -130,21 +126,6 @@ pub(crate) fn run(
 fn failure_text(f: &Failure) -> String {
     match f {
         Failure::Server(m) | Failure::Usage(m) | Failure::Connect(m) => m.clone(),
-    }
-}
-
-/// The inspector as the client's handler (the check keeps a handle).
-struct Watcher(Arc<Inspector>);
-
-impl NotificationHandler for Watcher {
-    fn notification(&self, n: &Notification) {
-        self.0.notification(n)
-    }
-    fn violation(&self, v: &Violation) {
-        self.0.violation(v)
-    }
-    fn wire(&self, r: &WireRecord) {
-        self.0.wire(r)
     }
 }
 
