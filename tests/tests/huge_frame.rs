@@ -6,23 +6,13 @@
 
 use std::time::Duration;
 
-use mcp_blocking::mcp_proto::{Config, RequestError};
-use mcp_blocking::prelude::{Error, Operations, ServerCommand, Shutdown};
+use mcp_blocking::mcp_proto::Config;
+use mcp_blocking::prelude::{Operations, ServerCommand, Shutdown};
 use mcp_switch::{Adapter, Client};
+use mcp_tests::{assert_dropped_within_limit, peak_rss};
 use serde_json::json;
 
 const FRAME: usize = 100 * 1024 * 1024;
-
-/// The process's peak resident memory so far, in bytes.
-fn peak_rss() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        .expect("VmHWM in /proc/self/status")
-        * 1024
-}
 
 #[test]
 fn a_100_mib_frame_fails_its_call_and_memory_stays_within_the_frame_limit() {
@@ -48,31 +38,8 @@ fn a_100_mib_frame_fails_its_call_and_memory_stays_within_the_frame_limit() {
                 .with_timeout(Duration::from_secs(60))
                 .call_tool("echo", json!({"text": "huge"}))
                 .unwrap_err();
-            match &err {
-                Error::Request(e) => assert!(
-                    matches!(**e, RequestError::ResponseTooLarge { len, limit: l } if len == FRAME && l == limit),
-                    "{adapter:?}: {err}"
-                ),
-                other => panic!("{adapter:?}: {other}"),
-            }
-            // The connection goes on after the dropped frame.
-            assert!(client.ping().is_ok(), "{adapter:?}");
-            let closed = client.close();
-            assert_eq!(closed.threads_left, 0, "{adapter:?}: {closed:?}");
-            let grown = peak_rss().saturating_sub(baseline);
-            eprintln!(
-                "{adapter:?}, limit {} MiB: peak RSS grew by {} MiB",
-                limit >> 20,
-                grown >> 20
-            );
-            // The line buffer grows by doubling, so for a moment it may be
-            // there twice; a frame kept whole would be 100 MiB and more.
-            assert!(
-                grown < 2 * limit + 16 * 1024 * 1024,
-                "{adapter:?}: the peak grew by {} MiB with a {} MiB frame limit",
-                grown >> 20,
-                limit >> 20
-            );
+            let what = format!("{adapter:?}");
+            assert_dropped_within_limit(&client, &err, Some(FRAME), limit, baseline, &what);
         }
     }
 }

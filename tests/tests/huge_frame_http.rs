@@ -9,23 +9,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use mcp_blocking::mcp_proto::http::HttpOptions;
-use mcp_blocking::mcp_proto::{Config, RequestError};
-use mcp_blocking::prelude::{Error, Operations};
+use mcp_blocking::mcp_proto::Config;
+use mcp_blocking::prelude::Operations;
 use mcp_switch::{Adapter, Client};
+use mcp_tests::{assert_dropped_within_limit, peak_rss};
 use serde_json::json;
 
 const ANSWER: usize = 100 * 1024 * 1024;
-
-/// The process's peak resident memory so far, in bytes.
-fn peak_rss() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        .expect("VmHWM in /proc/self/status")
-        * 1024
-}
 
 /// The `http-sized` fault server, and its URL.
 struct Server {
@@ -81,30 +71,8 @@ fn a_100_mib_answer_over_http_fails_its_call_and_memory_stays_within_the_frame_l
                     .with_timeout(Duration::from_secs(120))
                     .call_tool("echo", json!({"text": "huge"}))
                     .unwrap_err();
-                match &err {
-                    Error::Request(e) => assert!(
-                        matches!(**e, RequestError::ResponseTooLarge { limit: l, .. } if l == limit),
-                        "{shape} {adapter:?}: {err}"
-                    ),
-                    other => panic!("{shape} {adapter:?}: {other}"),
-                }
-                assert!(err.to_string().contains("max_frame_size"), "{err}");
-                // The session goes on.
-                assert!(client.ping().is_ok(), "{shape} {adapter:?}");
-                let closed = client.close();
-                assert_eq!(closed.threads_left, 0, "{shape} {adapter:?}: {closed:?}");
-                let grown = peak_rss().saturating_sub(baseline);
-                eprintln!(
-                    "{shape}, {adapter:?}, limit {} MiB: peak RSS grew by {} MiB",
-                    limit >> 20,
-                    grown >> 20
-                );
-                assert!(
-                    grown < 2 * limit + 16 * 1024 * 1024,
-                    "{shape} {adapter:?}: the peak grew by {} MiB with a {} MiB frame limit",
-                    grown >> 20,
-                    limit >> 20
-                );
+                let what = format!("{shape}, {adapter:?}");
+                assert_dropped_within_limit(&client, &err, None, limit, baseline, &what);
             }
         }
     }
