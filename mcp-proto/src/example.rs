@@ -63,9 +63,11 @@ fn value_at(schema: &Value, root: &Value, depth: usize) -> Value {
     // Titled enums (`oneOf: [{const, title}]`) and unions alike.
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(alternatives) = s.get(key).and_then(Value::as_array) {
+            // A non-null alternative if there is one.
             let first = alternatives
                 .iter()
-                .find(|a| a.get("type").and_then(Value::as_str) != Some("null"));
+                .find(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .or(alternatives.first());
             if let Some(a) = first {
                 return value_at(a, root, depth + 1);
             }
