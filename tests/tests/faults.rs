@@ -18,6 +18,19 @@ fn fault(mode: &str) -> ServerCommand {
     ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server")).arg(mode)
 }
 
+/// A mode that takes a number (`sized N`, `flood N`).
+fn fault_n(mode: &str, n: usize) -> ServerCommand {
+    fault(mode).arg(n.to_string())
+}
+
+/// A client of the fault server in `mode`, with the quick shutdown.
+fn spawn(adapter: Adapter, mode: &str) -> Client {
+    Client::builder(adapter)
+        .shutdown(quick())
+        .spawn(&fault(mode))
+        .unwrap()
+}
+
 /// Short grace periods keep the tests quick; the behaviour is the same.
 fn quick() -> Shutdown {
     Shutdown {
@@ -62,10 +75,7 @@ fn close_clean(client: &Client) -> Closed {
 }
 
 fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("exit-mid-request"))
-        .unwrap();
+    let client = spawn(adapter, "exit-mid-request");
     assert!(client.ping().is_ok());
     let started = Instant::now();
     // The call's own timeout is far away: the error must come from the exit.
@@ -97,10 +107,7 @@ fn a_server_that_exits_mid_request_fails_the_call_with_its_status_and_stderr(ada
 }
 
 fn a_server_that_never_answers_times_out_and_the_connection_goes_on(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("normal"))
-        .unwrap();
+    let client = spawn(adapter, "normal");
     let err = client
         .with_timeout(Duration::from_millis(300))
         .call_tool("never", ())
@@ -154,20 +161,14 @@ fn a_server_flooding_stderr_never_blocks(adapter: Adapter) {
 }
 
 fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("ignore-sigterm"))
-        .unwrap();
+    let client = spawn(adapter, "ignore-sigterm");
     assert!(client.ping().is_ok());
     let closed = close_clean(&client);
     assert_eq!(closed.exit, Some(ExitStatus::Signal(9)), "{closed:?}");
 }
 
 fn a_grandchild_goes_with_the_server(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("grandchild"))
-        .unwrap();
+    let client = spawn(adapter, "grandchild");
     assert!(eventually(Duration::from_secs(5), || client
         .stderr_tail()
         .iter()
@@ -220,10 +221,7 @@ fn a_banner_on_stdout_is_reported_and_the_session_goes_on(adapter: Adapter) {
 }
 
 fn dropping_the_last_handle_shuts_the_server_down(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("grandchild"))
-        .unwrap();
+    let client = spawn(adapter, "grandchild");
     let pid = client.pid().unwrap();
     let clone = client.clone();
     drop(client);
@@ -359,10 +357,7 @@ fn a_frame_at_the_limit_passes_and_one_byte_over_fails_its_call_clearly(adapter:
             .config(config.clone())
             .shutdown(quick())
             .notification_handler(watch.clone())
-            .spawn(
-                &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
-                    .args(["sized".to_string(), size.to_string()]),
-            )
+            .spawn(&fault_n("sized", size))
             .unwrap();
         let started = Instant::now();
         let answer = client
@@ -400,10 +395,7 @@ fn a_flood_of_notifications_is_delivered_in_full_and_the_call_completes(adapter:
     let client = Client::builder(adapter)
         .shutdown(quick())
         .notification_handler(watch.clone())
-        .spawn(
-            &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
-                .args(["flood".to_string(), N.to_string()]),
-        )
+        .spawn(&fault_n("flood", N))
         .unwrap();
     let started = Instant::now();
     assert_eq!(
@@ -441,10 +433,7 @@ fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
     let client = Client::builder(adapter)
         .shutdown(quick())
         .notification_handler(Slow(seen.clone()))
-        .spawn(
-            &ServerCommand::new(env!("CARGO_BIN_EXE_mcp-fault-server"))
-                .args(["flood".to_string(), N.to_string()]),
-        )
+        .spawn(&fault_n("flood", N))
         .unwrap();
     assert_eq!(echo_text(&client, "done").unwrap(), "done");
     let at_answer = seen.load(Ordering::SeqCst);
@@ -487,10 +476,7 @@ fn duplicate_unknown_and_early_responses_are_reported_and_ignored(adapter: Adapt
 }
 
 fn a_trickling_server_times_out_and_close_does_not_wait_for_it(adapter: Adapter) {
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .spawn(&fault("trickle"))
-        .unwrap();
+    let client = spawn(adapter, "trickle");
     let started = Instant::now();
     let err = client
         .with_timeout(Duration::from_millis(500))

@@ -235,19 +235,19 @@ impl State {
         self.gathered.counts.received += 1;
         let method = m.get("method").and_then(Value::as_str);
         let id = m.get("id").filter(|id| !id.is_null());
-        // (what it is, the envelope, the specific definition and the part of
-        // the message it covers)
-        let (what, envelope, specific): (String, Envelope, Option<(String, &Value)>) =
+        // What it is, its envelope, and its own definition with the part of
+        // the message that definition covers (and where that part is).
+        let (what, envelope, specific): (String, Envelope, Option<(String, &Value, &str)>) =
             match (method, id) {
                 (Some(method), Some(_)) => (
                     format!("request {method}"),
                     Envelope::Request,
-                    schema.request(method).map(|d| (d.to_owned(), m)),
+                    schema.request(method).map(|d| (d.to_owned(), m, "")),
                 ),
                 (Some(method), None) => (
                     format!("notification {method}"),
                     Envelope::Notification,
-                    schema.notification(method).map(|d| (d.to_owned(), m)),
+                    schema.notification(method).map(|d| (d.to_owned(), m, "")),
                 ),
                 (None, _) if m.get("error").is_some() => {
                     let asked = id.and_then(|id| self.asked.get(&id.to_string()));
@@ -265,18 +265,13 @@ impl State {
                         None => "response".to_owned(),
                     };
                     let def = asked.and_then(|method| schema.result(method, result));
-                    (what, Envelope::Result, def.map(|d| (d, result)))
+                    (what, Envelope::Result, def.map(|d| (d, result, "/result")))
                 }
             };
         self.gathered.counts.checked += 1;
         let mut problems = schema.check(schema.envelope(envelope), m);
         match &specific {
-            Some((def, part)) => {
-                let prefix = if std::ptr::eq(*part, m) {
-                    ""
-                } else {
-                    "/result"
-                };
+            Some((def, part, prefix)) => {
                 for p in schema.check(def, part) {
                     let p = Problem {
                         at: format!("{prefix}{}", p.at),
@@ -309,7 +304,7 @@ impl State {
         }
         if !problems.is_empty() {
             let what = match &specific {
-                Some((def, _)) => format!("{what}, as {def}"),
+                Some((def, ..)) => format!("{what}, as {def}"),
                 None => format!("{what}, as {}", schema.envelope(envelope)),
             };
             self.gathered.findings.push(Finding {
