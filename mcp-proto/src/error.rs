@@ -135,6 +135,18 @@ pub enum RequestError {
         /// What was wrong.
         detail: String,
     },
+    /// The server's answer named this call but could not be read: not
+    /// valid JSON or UTF-8, or not a JSON-RPC response (a duplicate key, a
+    /// bad id). The call ends at once instead of waiting for its timeout;
+    /// the same defect is also reported as a violation, and the connection
+    /// goes on.
+    #[error("the server's answer was malformed ({kind}): {detail}")]
+    MalformedResponse {
+        /// What was wrong with the line.
+        kind: ViolationKind,
+        /// The defect, and the start of the line.
+        detail: String,
+    },
     /// The response frame was larger than `Limits::max_frame_size` and was
     /// dropped unread.
     #[error(

@@ -339,3 +339,125 @@ fn a_server_that_closes_mid_frame_still_delivers_the_last_line() {
         }))
     ));
 }
+
+/// Lines that name a pending call but cannot be read: each ends its call at
+/// once with what was wrong, is reported, and the connection goes on.
+#[test]
+fn a_broken_answer_ends_the_call_it_names_at_once() {
+    let zeros = "0".repeat(1_000_000);
+    type Line = Box<dyn Fn(i64) -> Vec<u8>>;
+    let cases: Vec<(&str, Line, ViolationKind)> = vec![
+        (
+            "invalid UTF-8 in a string",
+            Box::new(|id| {
+                let mut line = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"t":""#);
+                line.push_str("@@\"}}");
+                let mut bytes = line.into_bytes();
+                let at = bytes.len() - 5;
+                bytes[at] = 0xff;
+                bytes[at + 1] = 0xfe;
+                bytes
+            }),
+            ViolationKind::InvalidUtf8,
+        ),
+        (
+            "a raw NUL in a string",
+            Box::new(|id| {
+                format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"t\":\"a\u{0}b\"}}}}")
+                    .into_bytes()
+            }),
+            ViolationKind::NotJson,
+        ),
+        (
+            "a duplicate id",
+            Box::new(|id| {
+                format!(r#"{{"jsonrpc":"2.0","id":{id},"id":{id},"result":{{}}}}"#).into_bytes()
+            }),
+            ViolationKind::InvalidMessage,
+        ),
+        (
+            "a duplicate result",
+            Box::new(|id| {
+                format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{}},"result":{{}}}}"#).into_bytes()
+            }),
+            ViolationKind::InvalidMessage,
+        ),
+        (
+            "an id of a million digits",
+            Box::new(move |id| {
+                format!(r#"{{"jsonrpc":"2.0","id":{zeros}{id},"result":{{}}}}"#).into_bytes()
+            }),
+            ViolationKind::NotJson,
+        ),
+    ];
+    for (what, line, kind) in cases {
+        let mut raw = legacy_raw(Config::default());
+        let (call, wire) = echo(&mut raw);
+        let (other, wire_other) = echo(&mut raw);
+        let mut bytes = line(wire);
+        bytes.push(b'\n');
+        raw.client.handle_bytes(raw.now, &bytes).unwrap();
+        raw.drain();
+        let events = raw.take_events();
+        match outcome(&events, call) {
+            Err(RequestError::MalformedResponse { kind: k, detail }) => {
+                assert_eq!(k, kind, "{what}: {detail}");
+                assert!(detail.len() < 1024, "{what}: the detail is capped");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert!(violations(&events).contains(&kind), "{what}: reported too");
+        assert!(!ended(&events, other), "{what}: the other call waits on");
+        // The connection goes on: the other call is answered as usual.
+        raw.feed(&format!(
+            r#"{{"jsonrpc":"2.0","id":{wire_other},"result":{{"content":[]}}}}"#
+        ));
+        assert!(outcome(&raw.take_events(), other).is_ok(), "{what}");
+    }
+}
+
+#[test]
+fn a_broken_line_that_names_no_pending_call_ends_nothing() {
+    let mut raw = legacy_raw(Config::default());
+    let (call, wire) = echo(&mut raw);
+    for line in [
+        // Another id, two different ids, a request, no id at all.
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{},"result":{{}},"result":{{}}}}"#,
+            wire + 40
+        ),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{wire},"id":{},"result":{{}}}}"#,
+            wire + 1
+        ),
+        format!(r#"{{"jsonrpc":"2.0","id":{wire},"method":"ping","method":"ping"}}"#),
+        r#"{"jsonrpc":"2.0","result":{},"result":{}}"#.to_owned(),
+    ] {
+        raw.feed(&line);
+    }
+    let events = raw.take_events();
+    assert!(!ended(&events, call), "{events:#?}");
+    assert_eq!(violations(&events).len(), 4);
+    // The unreadable ping was answered with an error, so the server does
+    // not wait for an answer either.
+    assert_eq!(raw.last()["id"], json!(wire));
+    assert_eq!(raw.last()["error"]["code"], json!(-32600));
+}
+
+#[test]
+fn a_broken_answer_under_the_strict_policy_closes_the_connection() {
+    let mut raw = legacy_raw(Config {
+        tolerance: Tolerance::Strict,
+        ..Config::default()
+    });
+    let (call, wire) = echo(&mut raw);
+    raw.feed(&format!(
+        r#"{{"jsonrpc":"2.0","id":{wire},"result":{{}},"result":{{}}}}"#
+    ));
+    match outcome(&raw.take_events(), call) {
+        Err(RequestError::Closed(CloseReason::Protocol(v))) => {
+            assert_eq!(v.kind, ViolationKind::InvalidMessage)
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -67,14 +67,13 @@ impl Client {
                     Ok(text) => self.on_text(text),
                     Err(e) => {
                         let shown = String::from_utf8_lossy(e.as_bytes());
-                        self.violation(
-                            ViolationKind::InvalidUtf8,
-                            format!(
-                                "{} in {}; line skipped",
-                                e.utf8_error(),
-                                snippet(&shown, SNIPPET)
-                            ),
+                        let detail = format!(
+                            "{} in {}; line skipped",
+                            e.utf8_error(),
+                            snippet(&shown, SNIPPET)
                         );
+                        self.violation(ViolationKind::InvalidUtf8, detail.clone());
+                        self.on_malformed(e.as_bytes(), ViolationKind::InvalidUtf8, detail);
                     }
                 }
             }
@@ -131,11 +130,56 @@ impl Client {
     }
 
     fn on_decode_error(&mut self, e: DecodeError, text: &str) {
-        let (kind, what) = match &e {
-            DecodeError::NotJson(_) => (ViolationKind::NotJson, "skipped"),
-            DecodeError::Invalid(_) => (ViolationKind::InvalidMessage, "skipped"),
+        let kind = match &e {
+            DecodeError::NotJson(_) => ViolationKind::NotJson,
+            DecodeError::Invalid(_) => ViolationKind::InvalidMessage,
         };
-        self.violation(kind, format!("{e}: {}; {what}", snippet(text, SNIPPET)));
+        let detail = format!("{e}: {}; skipped", snippet(text, SNIPPET));
+        self.violation(kind, detail.clone());
+        self.on_malformed(text.as_bytes(), kind, detail);
+    }
+
+    /// A line that could not be decoded (already reported as a violation).
+    /// If a look at its top-level keys finds the id of a request the client
+    /// is waiting on, and no method (it is an answer, not a request), that
+    /// request ends now with the defect instead of waiting out its timeout.
+    /// A legacy server's own request is answered with an error, so it does
+    /// not wait either.
+    fn on_malformed(&mut self, line: &[u8], kind: ViolationKind, detail: String) {
+        if self.closed.is_some() {
+            return;
+        }
+        let peek = crate::framing::peek(line);
+        match (peek.id, peek.method) {
+            (Some(RequestId::Number(n)), None) => match self.wire.get(&n).copied() {
+                Some(Wire::Call(call)) | Some(Wire::HeaderRefresh { call, .. }) => {
+                    self.wire.remove(&n);
+                    self.finish(call, Err(RequestError::MalformedResponse { kind, detail }));
+                }
+                Some(Wire::Probe) | Some(Wire::Initialize) | Some(Wire::Listen) => {
+                    // The handshake and the listen stream take it as the
+                    // error answer it most likely was.
+                    let err = ErrorObject::new(
+                        codes::INTERNAL_ERROR,
+                        format!("malformed answer ({kind}): {detail}"),
+                    );
+                    self.on_answer(RequestId::Number(n), Err(err));
+                }
+                None => {}
+            },
+            (Some(id), Some(method)) if !self.modern() => {
+                let code = match kind {
+                    ViolationKind::InvalidMessage => codes::INVALID_REQUEST,
+                    _ => codes::PARSE_ERROR,
+                };
+                let err = ErrorObject::new(
+                    code,
+                    format!("the client could not read this {method} request ({kind})"),
+                );
+                self.write_error_response(&id, &err);
+            }
+            _ => {}
+        }
     }
 
     fn report_quirks(&mut self, q: jsonrpc::Quirks, text: &str) {

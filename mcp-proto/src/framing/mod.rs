@@ -30,9 +30,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 use crate::model::RequestId;
+
+mod scan;
+
+pub(crate) use scan::peek;
+use scan::Scanner;
 
 /// Frames at least this long that start the buffer are handed out by moving
 /// the buffer instead of copying them out of it.
@@ -41,9 +46,6 @@ const HANDOFF_MIN: usize = 16 * 1024;
 /// A fully consumed buffer whose capacity exceeds this is freed instead of
 /// being kept for the next line.
 const KEEP_CAPACITY_MAX: usize = 1024 * 1024;
-
-/// Longest raw value text the scanner captures for `"id"` and `"method"`.
-const CAPTURE_CAP: usize = 256;
 
 /// One unit of input cut by a [`LineDeframer`].
 #[derive(Debug, Clone, PartialEq)]
@@ -62,15 +64,17 @@ pub enum Frame {
 /// The fields other than `len` come from a best-effort scan of the line as a
 /// JSON object: only keys of the outermost object count, keys are compared
 /// byte for byte as written (an escaped spelling such as `"\u0069d"` is not
-/// recognised), and a key that appears more than once reports its last
-/// readable value.
+/// recognised), a `"method"` that appears more than once reports its last
+/// readable value, and an `"id"` given more than once with different values
+/// is not reported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OversizedFrame {
     /// Length of the dropped line in bytes, without the `"\n"` and without a
     /// stripped `"\r"` (the length the frame would have had).
     pub len: usize,
-    /// The top-level `"id"`, if the scanner found one that is a string or an
-    /// integer written in at most 256 bytes.
+    /// The top-level `"id"`, if the scanner found one that is a string
+    /// written in at most 256 bytes or an integer (of any length: leading
+    /// zeros and a fraction of zeros are read through).
     pub id: Option<RequestId>,
     /// The top-level `"method"`, if the scanner found one that is a string
     /// written in at most 256 bytes (quotes and escapes included).
@@ -144,7 +148,7 @@ impl fmt::Debug for LineDeframer {
             .field("buffered_len", &self.buffered_len())
             .field("queued_frames", &self.queue.len())
             .field("partial_len", &(self.buf.len() - self.line_start))
-            .field("skipping", &self.skip.as_ref().map(|s| s.len))
+            .field("skipping", &self.skip.as_ref().map(Scanner::len))
             .finish_non_exhaustive()
     }
 }
@@ -362,7 +366,14 @@ impl LineDeframer {
         let Some(scanner) = self.skip.take() else {
             return;
         };
-        if let Some(frame) = scanner.finish() {
+        if let Some((len, peek)) = scanner.finish() {
+            let frame = OversizedFrame {
+                len,
+                id: peek.id,
+                method: peek.method,
+                has_result: peek.has_result,
+                has_error: peek.has_error,
+            };
             self.queue.push_back(Entry::Oversized {
                 frame,
                 next: self.buf.len(),
@@ -404,285 +415,6 @@ impl LineDeframer {
             entry.shift_down(by);
         }
     }
-}
-
-/// Where the scanner is in the outermost JSON object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Before the opening `{`.
-    Start,
-    /// After `{` or a top-level `,`: a key or `}` comes next.
-    ExpectKey,
-    /// Inside a top-level key string.
-    InKey,
-    /// After a top-level key: `:` comes next.
-    ExpectColon,
-    /// After `:`, before the value's first byte.
-    BeforeValue,
-    /// Inside a top-level value (at any depth).
-    InValue,
-    /// The object ended, or the input is not an object: nothing more to learn.
-    Done,
-}
-
-/// Which top-level value is being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Other,
-    Id,
-    Method,
-}
-
-/// Longest key the scanner needs to recognise (`"method"`, `"result"`).
-const KEY_CAP: usize = 6;
-
-/// An O(1)-memory scanner over the bytes of an oversized line.
-///
-/// It tracks nesting depth, strings and escapes, recognises the keys of the
-/// outermost object and captures the raw text of the `"id"` and `"method"`
-/// values (at most [`CAPTURE_CAP`] bytes), which it parses with `serde_json`
-/// when the value ends. It never fails: input that is not a JSON object just
-/// leaves the fields unset.
-#[derive(Debug, Clone)]
-struct Scanner {
-    /// Bytes fed.
-    len: usize,
-    /// The last byte fed was `"\r"`.
-    last_cr: bool,
-    /// A byte other than space, tab or CR was fed.
-    nonblank: bool,
-    phase: Phase,
-    depth: usize,
-    in_string: bool,
-    escape: bool,
-    /// The current top-level key, as written; `key_len > KEY_CAP` means it
-    /// is longer than any key of interest.
-    key: [u8; KEY_CAP],
-    key_len: usize,
-    /// The key whose value is being read.
-    field: Field,
-    /// Raw text of the current `"id"`/`"method"` value.
-    capture: Vec<u8>,
-    /// `capture` is being filled (false once the value passed the cap).
-    capturing: bool,
-    /// What was learned so far (`len` is filled in by `finish`).
-    out: OversizedFrame,
-}
-
-impl Scanner {
-    fn new() -> Self {
-        Scanner {
-            len: 0,
-            last_cr: false,
-            nonblank: false,
-            phase: Phase::Start,
-            depth: 0,
-            in_string: false,
-            escape: false,
-            key: [0; KEY_CAP],
-            key_len: 0,
-            field: Field::Other,
-            capture: Vec::new(),
-            capturing: false,
-            out: OversizedFrame::default(),
-        }
-    }
-
-    fn feed(&mut self, mut bytes: &[u8]) {
-        let Some(&last) = bytes.last() else {
-            return;
-        };
-        self.len = self.len.saturating_add(bytes.len());
-        self.last_cr = last == b'\r';
-        if !self.nonblank {
-            self.nonblank = bytes.iter().any(|&b| !is_blank_byte(b));
-        }
-        while !bytes.is_empty() {
-            if self.phase == Phase::Done {
-                return;
-            }
-            if self.in_string && !self.escape && !self.recording() {
-                // Skip string content up to the next quote or backslash.
-                match memchr2(b'"', b'\\', bytes) {
-                    Some(i) => bytes = bytes.get(i..).unwrap_or_default(),
-                    None => return,
-                }
-            }
-            let Some((&b, rest)) = bytes.split_first() else {
-                return;
-            };
-            self.step(b);
-            bytes = rest;
-        }
-    }
-
-    /// Whether string bytes are being recorded (a key, or a captured value).
-    fn recording(&self) -> bool {
-        match self.phase {
-            Phase::InKey => self.key_len <= KEY_CAP,
-            Phase::InValue => self.capturing,
-            _ => false,
-        }
-    }
-
-    fn step(&mut self, b: u8) {
-        if self.in_string {
-            let closing = !self.escape && b == b'"';
-            if self.escape {
-                self.escape = false;
-            } else if b == b'\\' {
-                self.escape = true;
-            } else if b == b'"' {
-                self.in_string = false;
-            }
-            match self.phase {
-                Phase::InKey if closing => self.end_key(),
-                Phase::InKey => self.push_key(b),
-                Phase::InValue => self.capture_byte(b),
-                _ => {}
-            }
-            return;
-        }
-        match self.phase {
-            Phase::Start => {
-                if b == b'{' {
-                    self.depth = 1;
-                    self.phase = Phase::ExpectKey;
-                } else if !is_json_ws(b) {
-                    self.phase = Phase::Done;
-                }
-            }
-            Phase::ExpectKey => match b {
-                b'"' => {
-                    self.in_string = true;
-                    self.key_len = 0;
-                    self.phase = Phase::InKey;
-                }
-                b'}' => {
-                    self.depth = 0;
-                    self.phase = Phase::Done;
-                }
-                _ if is_json_ws(b) => {}
-                _ => self.phase = Phase::Done,
-            },
-            Phase::ExpectColon => {
-                if b == b':' {
-                    self.phase = Phase::BeforeValue;
-                } else if !is_json_ws(b) {
-                    self.phase = Phase::Done;
-                }
-            }
-            Phase::BeforeValue => {
-                if !is_json_ws(b) {
-                    self.phase = Phase::InValue;
-                    self.capture.clear();
-                    self.capturing = self.field != Field::Other;
-                    self.value_byte(b);
-                }
-            }
-            Phase::InValue => self.value_byte(b),
-            // A key is always a string; reaching here means a bug, not bad
-            // input, but giving up is the safe answer either way.
-            Phase::InKey => self.phase = Phase::Done,
-            Phase::Done => {}
-        }
-    }
-
-    /// A byte of a top-level value, outside any string.
-    fn value_byte(&mut self, b: u8) {
-        if self.depth <= 1 && matches!(b, b',' | b'}' | b']') {
-            self.end_value();
-            if b == b',' {
-                self.phase = Phase::ExpectKey;
-            } else {
-                self.depth = 0;
-                self.phase = Phase::Done;
-            }
-            return;
-        }
-        self.capture_byte(b);
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth = self.depth.saturating_add(1),
-            b'}' | b']' => self.depth = self.depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-
-    fn push_key(&mut self, b: u8) {
-        if let Some(slot) = self.key.get_mut(self.key_len) {
-            *slot = b;
-        }
-        self.key_len = self.key_len.saturating_add(1).min(KEY_CAP + 1);
-    }
-
-    fn end_key(&mut self) {
-        let key = self.key.get(..self.key_len).unwrap_or_default();
-        self.field = Field::Other;
-        match key {
-            b"id" => self.field = Field::Id,
-            b"method" => self.field = Field::Method,
-            b"result" => self.out.has_result = true,
-            b"error" => self.out.has_error = true,
-            _ => {}
-        }
-        self.phase = Phase::ExpectColon;
-    }
-
-    fn capture_byte(&mut self, b: u8) {
-        if !self.capturing {
-            return;
-        }
-        if self.capture.len() < CAPTURE_CAP {
-            self.capture.push(b);
-        } else {
-            // Too long to be an id or method worth reporting: give up on it.
-            self.capturing = false;
-            self.capture = Vec::new();
-        }
-    }
-
-    /// The current top-level value ended: parse it if it was captured.
-    fn end_value(&mut self) {
-        if self.capturing {
-            match self.field {
-                Field::Id => {
-                    if let Ok(id) = serde_json::from_slice::<RequestId>(&self.capture) {
-                        self.out.id = Some(id);
-                    }
-                }
-                Field::Method => {
-                    if let Ok(method) = serde_json::from_slice::<String>(&self.capture) {
-                        self.out.method = Some(method);
-                    }
-                }
-                Field::Other => {}
-            }
-        }
-        self.capturing = false;
-        self.capture.clear();
-        self.field = Field::Other;
-    }
-
-    /// The line ended. `None` if it was blank.
-    fn finish(mut self) -> Option<OversizedFrame> {
-        if !self.nonblank {
-            return None;
-        }
-        // A line cut short right after a scalar value (`{"id":5`) still
-        // tells which request it was.
-        if self.phase == Phase::InValue && !self.in_string {
-            self.end_value();
-        }
-        let mut out = self.out;
-        out.len = self.len.saturating_sub(usize::from(self.last_cr));
-        Some(out)
-    }
-}
-
-/// JSON's insignificant whitespace.
-fn is_json_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 #[cfg(test)]
