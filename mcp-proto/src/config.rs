@@ -48,15 +48,31 @@ pub struct Limits {
     /// Most requests pending at once; `request` returns
     /// `UsageError::TooManyPending` beyond it. Default 16384.
     pub max_pending_calls: usize,
-    /// Most non-terminal events queued before input processing pauses until
-    /// `poll_output` drains them (terminal events are never dropped).
-    /// Default 65536.
+    /// Most events queued before input processing pauses until
+    /// `poll_output` drains them (nothing is dropped; while the queue is
+    /// backed up, violations of one kind that follow one another are merged,
+    /// see [`Violation::repeats`](crate::Violation::repeats)). The adapters
+    /// apply the same bound to the events waiting for the application's
+    /// callbacks. Default 65536.
     pub max_queued_events: usize,
+    /// Most bytes of memory the queued events may hold (as
+    /// [`Event::heap_size`](crate::Event::heap_size) weighs them) before
+    /// input processing pauses the same way; one event always fits, however
+    /// large. Default 16 MiB.
+    pub max_queued_bytes: usize,
     /// Most server-to-client input requests waiting for an answer; further
     /// ones are refused. Default 64.
     pub max_pending_inputs: usize,
     /// Longest text kept in an `Event::Wire` record, in bytes. Default 64 KiB.
     pub max_wire_record: usize,
+    /// Most bytes of what the client writes in reaction to the server
+    /// (answers to its requests, the next page of a list; see
+    /// [`Client::take_reactive_bytes`](crate::Client::take_reactive_bytes))
+    /// that may wait to be written before the adapters stop reading from
+    /// the server, so a server that writes requests and never reads the
+    /// answers is paused rather than buffered without end. What the
+    /// application sends does not count. Default 1 MiB.
+    pub max_unwritten_replies: usize,
 }
 
 impl Default for Limits {
@@ -65,8 +81,10 @@ impl Default for Limits {
             max_frame_size: 64 * 1024 * 1024,
             max_pending_calls: 16 * 1024,
             max_queued_events: 64 * 1024,
+            max_queued_bytes: 16 * 1024 * 1024,
             max_pending_inputs: 64,
             max_wire_record: 64 * 1024,
+            max_unwritten_replies: 1024 * 1024,
         }
     }
 }

@@ -283,17 +283,50 @@ pub enum HandshakeError {
 }
 
 /// A breach of the protocol by the server.
+///
+/// While events are not being drained (a queue of them is backed up),
+/// breaches of the same kind that follow one another are merged into the
+/// first: its `repeats` counts the others, whose details are not kept. A
+/// flood of bad lines then costs one event, not one per line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// What kind of breach.
     pub kind: ViolationKind,
     /// Details for humans: the offending text (shortened) and what was done.
     pub detail: String,
+    /// How many more breaches of this kind came right after this one and
+    /// were merged into it (0: none).
+    pub repeats: u64,
+}
+
+impl Violation {
+    /// One breach.
+    pub fn new(kind: ViolationKind, detail: impl Into<String>) -> Violation {
+        Violation {
+            kind,
+            detail: detail.into(),
+            repeats: 0,
+        }
+    }
+
+    /// Merges `next` into this one if it is of the same kind (counting it
+    /// and its own repeats); gives it back otherwise.
+    pub fn absorb(&mut self, next: Violation) -> Result<(), Violation> {
+        if next.kind != self.kind {
+            return Err(next);
+        }
+        self.repeats = self.repeats.saturating_add(next.repeats).saturating_add(1);
+        Ok(())
+    }
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.detail)
+        write!(f, "{}: {}", self.kind, self.detail)?;
+        if self.repeats > 0 {
+            write!(f, " (and {} more like it)", self.repeats)?;
+        }
+        Ok(())
     }
 }
 

@@ -98,6 +98,81 @@ impl Event {
     pub fn is_terminal(&self) -> bool {
         matches!(self, Event::Response { .. })
     }
+
+    /// About how many bytes of memory this event holds: the event itself
+    /// and what its strings and JSON point to (a result counts the whole
+    /// frame it is a slice of). What bounded queues of events weigh
+    /// ([`Limits::max_queued_bytes`](crate::Limits::max_queued_bytes)).
+    pub fn heap_size(&self) -> usize {
+        let held = match self {
+            Event::Ready(r) => {
+                json_len(&r.capabilities)
+                    + r.server_info.as_ref().map_or(0, json_len)
+                    + r.instructions.as_ref().map_or(0, String::len)
+            }
+            Event::Response { result, .. } => match result {
+                Ok(reply) => reply.method.len() + reply.result.held(),
+                Err(e) => display_len(e),
+            },
+            Event::InputNeeded(n) => std::mem::size_of::<InputNeeded>() + json_len(&n.request),
+            Event::InputWithdrawn { reason, .. } => reason.len(),
+            Event::Progress { progress, .. } => json_len(progress),
+            Event::Notification(n) => match n {
+                Notification::Log(p) => json_len(p),
+                Notification::ResourceUpdated(p) => json_len(p),
+                Notification::ElicitationComplete(p) => json_len(p),
+                Notification::TaskStatus(p) => json_len(p),
+                Notification::SubscriptionsEnded { reason } => {
+                    reason.as_ref().map_or(0, String::len)
+                }
+                Notification::Other { method, params } => {
+                    method.len() + params.as_ref().map_or(0, RawJson::held)
+                }
+                Notification::ToolsListChanged
+                | Notification::PromptsListChanged
+                | Notification::ResourcesListChanged => 0,
+            },
+            Event::Violation(v) => v.detail.len(),
+            Event::Wire(w) => w.text.len(),
+            Event::SessionExpired => 0,
+            Event::Closed(reason) => display_len(reason),
+        };
+        std::mem::size_of::<Event>() + held
+    }
+}
+
+/// Counts what is written to it.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+/// The length of `value` as JSON, without building the text.
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, value);
+    c.0
+}
+
+/// The length of `value` as text, without building it.
+fn display_len(value: &impl std::fmt::Display) -> usize {
+    let mut c = Count(0);
+    let _ = std::fmt::write(&mut c, format_args!("{value}"));
+    c.0
 }
 
 /// What the client learned when the server became ready.

@@ -305,10 +305,7 @@ mod tests {
                 call: CallId(1),
                 progress,
             },
-            Event::Violation(Violation {
-                kind: crate::ViolationKind::NotJson,
-                detail: "x".into(),
-            }),
+            Event::Violation(Violation::new(crate::ViolationKind::NotJson, "x")),
             Event::Wire(WireRecord {
                 direction: crate::Direction::In,
                 text: "{}".into(),

@@ -52,6 +52,11 @@ impl RawJson {
         self.range.len()
     }
 
+    /// Bytes of memory held: the whole frame this is a slice of.
+    pub(crate) fn held(&self) -> usize {
+        self.text.capacity()
+    }
+
     /// Whether the text is empty (never true for a received value).
     pub fn is_empty(&self) -> bool {
         self.range.is_empty()

@@ -280,6 +280,86 @@ fn a_full_event_queue_pauses_input_without_losing_anything() {
 }
 
 #[test]
+fn the_event_queue_is_weighed_too() {
+    let limits = Limits {
+        max_queued_bytes: 64 * 1024,
+        max_frame_size: 20 * 1024,
+        ..Limits::default()
+    };
+    let mut raw = legacy_raw(Config {
+        limits,
+        ..Config::default()
+    });
+    let big = "x".repeat(16 * 1024);
+    let line = format!(
+        r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"level":"info","data":"{big}"}}}}
+"#
+    );
+    // Not drained: a few 16 KiB notifications fill 64 KiB, then input
+    // pauses and, past a frame's worth of buffered bytes, is refused.
+    let mut fed = 0;
+    while raw.client.handle_bytes(raw.now, line.as_bytes()).is_ok() {
+        fed += 1;
+        assert!(fed < 100, "the weight limit never paused input");
+    }
+    let mut delivered = 0;
+    while let Some(out) = raw.client.poll_output() {
+        if let Output::Event(Event::Notification(Notification::Log(_))) = out {
+            delivered += 1;
+        }
+    }
+    assert_eq!(delivered, fed, "nothing lost");
+    assert!(fed < 16, "fed {fed}");
+}
+
+#[test]
+fn a_flood_of_bad_lines_into_a_client_nobody_drains_stays_small() {
+    let mut raw = legacy_raw(Config::default());
+    let (call, wire) = echo(&mut raw);
+    let chunk = "this is not json\n".repeat(4096);
+    let lines = 1_000_000 / 4096 * 4096;
+    for _ in 0..lines / 4096 {
+        // Never refused: alike violations merge once 256 are waiting.
+        raw.client.handle_bytes(raw.now, chunk.as_bytes()).unwrap();
+    }
+    raw.feed(&format!(
+        r#"{{"jsonrpc":"2.0","id":{wire},"result":{{"content":[]}}}}"#
+    ));
+    let events = raw.take_events();
+    assert!(events.len() < 300, "{} events", events.len());
+    let reported: u64 = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Violation(v) if v.kind == ViolationKind::NotJson => Some(1 + v.repeats),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(reported, lines as u64, "every bad line is counted");
+    assert!(outcome(&events, call).is_ok(), "the answer after the flood");
+}
+
+#[test]
+fn reactive_bytes_are_what_the_server_made_the_client_write() {
+    let mut raw = legacy_raw(Config::default());
+    // `initialize` after the probe failed, and `notifications/initialized`.
+    assert!(
+        raw.client.take_reactive_bytes() > 0,
+        "the handshake's next steps"
+    );
+    let _ = echo(&mut raw);
+    assert_eq!(
+        raw.client.take_reactive_bytes(),
+        0,
+        "a call of the application's"
+    );
+    let before = raw.written.len();
+    raw.feed(r#"{"jsonrpc":"2.0","id":"p1","method":"ping"}"#);
+    let pong = serde_json::to_vec(&raw.written[before]).unwrap().len() + 1;
+    assert_eq!(raw.client.take_reactive_bytes(), pong);
+    assert_eq!(raw.client.take_reactive_bytes(), 0, "taken once");
+}
+
+#[test]
 fn the_wire_tap_shows_every_frame_with_secrets_redacted() {
     let mut pair = ready(
         Config::default().with_wire_tap(true),

@@ -40,7 +40,7 @@ impl Client {
     /// them, when `all`).
     pub(super) fn process_input(&mut self, all: bool) {
         while self.closed.is_none() {
-            if !all && self.events.len() >= self.cfg.limits.max_queued_events {
+            if !all && self.events.full(&self.cfg.limits) {
                 break;
             }
             let Some(frame) = self.deframer.next_frame() else {
@@ -51,6 +51,16 @@ impl Client {
     }
 
     pub(super) fn on_frame(&mut self, frame: Frame) {
+        let before = self.tx.len();
+        self.route_frame(frame);
+        // What this frame made the client write (over HTTP it became
+        // exchanges of its own and `tx` did not grow).
+        self.reactive = self
+            .reactive
+            .saturating_add(self.tx.len().saturating_sub(before));
+    }
+
+    fn route_frame(&mut self, frame: Frame) {
         match frame {
             Frame::Oversized(o) => self.on_oversized(o),
             Frame::Line(bytes) => {

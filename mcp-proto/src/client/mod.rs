@@ -15,6 +15,7 @@
 
 mod cache;
 mod calls;
+mod events;
 mod handshake;
 mod http;
 mod inbound;
@@ -47,6 +48,7 @@ use crate::Tolerance;
 
 use cache::Cache;
 use calls::{CallEntry, CallKind, CallState, Pages};
+use events::EventQueue;
 use input::PendingInput;
 use subscriptions::Subscriptions;
 use timers::{Timer, Timers};
@@ -150,7 +152,11 @@ pub struct Client {
     tx: Vec<u8>,
     /// The HTTP side, for a connection over HTTP.
     http: Option<Box<http::HttpLink>>,
-    events: VecDeque<Event>,
+    events: EventQueue,
+    /// Bytes in `tx` written in reaction to frames from the server.
+    reactive: usize,
+    /// Of those, the bytes already handed out in `Output::Transmit`.
+    reactive_out: usize,
     transport: TransportClose,
     closed: Option<CloseReason>,
     now: Instant,
@@ -193,7 +199,9 @@ impl Client {
             timers: Timers::default(),
             tx: Vec::new(),
             http,
-            events: VecDeque::new(),
+            events: EventQueue::default(),
+            reactive: 0,
+            reactive_out: 0,
             transport: TransportClose::Open,
             closed: None,
             now,
@@ -380,7 +388,7 @@ impl Client {
         if self.closed.is_some() {
             return Ok(());
         }
-        let paused = self.events.len() >= self.cfg.limits.max_queued_events;
+        let paused = self.events.full(&self.cfg.limits);
         if paused && self.deframer.buffered_len() > self.cfg.limits.max_frame_size {
             return Err(UsageError::Backlogged {
                 buffered: self.deframer.buffered_len(),
@@ -436,6 +444,8 @@ impl Client {
     pub fn poll_output(&mut self) -> Option<Output> {
         loop {
             if !self.tx.is_empty() {
+                self.reactive_out = self.reactive_out.saturating_add(self.reactive);
+                self.reactive = 0;
                 return Some(Output::Transmit(std::mem::take(&mut self.tx)));
             }
             if let Some(out) = self.poll_http() {
@@ -460,6 +470,18 @@ impl Client {
             }
             return None;
         }
+    }
+
+    /// How many of the bytes handed out in [`Output::Transmit`] since the
+    /// last call the client wrote in reaction to what the server sent:
+    /// answers to its requests, error answers to what it sent wrong, the
+    /// next page of a list, the handshake's next step. A driver counts them
+    /// until they are written, and stops reading from a server that lets
+    /// more than [`Limits::max_unwritten_replies`](crate::Limits::max_unwritten_replies)
+    /// of them pile up (a server that writes requests and never reads the
+    /// answers). Always 0 over HTTP, where each is an exchange of its own.
+    pub fn take_reactive_bytes(&mut self) -> usize {
+        std::mem::take(&mut self.reactive_out)
     }
 
     /// The next deadline; call [`handle_timeout`](Client::handle_timeout) then.
@@ -685,14 +707,17 @@ impl Client {
     /// Reports a protocol breach, or closes the connection over it when the
     /// policy is strict.
     fn violation(&mut self, kind: ViolationKind, detail: impl Into<String>) {
-        let v = Violation {
-            kind,
-            detail: detail.into(),
-        };
+        let v = Violation::new(kind, detail);
         match self.cfg.tolerance {
-            Tolerance::Lenient => self.events.push_back(Event::Violation(v)),
+            Tolerance::Lenient => self.report(v),
             Tolerance::Strict => self.close_with(CloseReason::Protocol(v)),
         }
+    }
+
+    /// Reports a breach whatever the policy (merged into the last one when
+    /// the queue is backed up).
+    fn report(&mut self, v: Violation) {
+        self.events.push_violation(v);
     }
 
     /// Ends the connection: every call and input request ends, then the

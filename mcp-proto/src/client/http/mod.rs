@@ -413,7 +413,7 @@ impl Client {
         match event {
             HttpEvent::Head(head) => self.on_http_head(exchange, head),
             HttpEvent::Body(bytes) => {
-                if self.events.len() >= self.cfg.limits.max_queued_events {
+                if self.events.full(&self.cfg.limits) {
                     return Err(UsageError::Backlogged {
                         buffered: bytes.len(),
                     });
@@ -1067,10 +1067,10 @@ impl Client {
         };
         // The server refusing what the client sent is not a protocol breach
         // that should close a strict connection; it is reported, no more.
-        self.events.push_back(Event::Violation(Violation {
-            kind: ViolationKind::MessageRefused,
-            detail: format!("the server did not accept {what}: {detail}"),
-        }));
+        self.report(Violation::new(
+            ViolationKind::MessageRefused,
+            format!("the server did not accept {what}: {detail}"),
+        ));
     }
 
     // ----- streams --------------------------------------------------------
@@ -1150,12 +1150,10 @@ impl Client {
                 Some(f) => f.to_string(),
                 None => format!("HTTP {}", ex.status.unwrap_or(0)),
             };
-            self.events.push_back(Event::Violation(Violation {
-                kind: ViolationKind::MessageRefused,
-                detail: format!(
-                    "the standalone SSE stream keeps failing ({detail}); no longer reopened"
-                ),
-            }));
+            self.report(Violation::new(
+                ViolationKind::MessageRefused,
+                format!("the standalone SSE stream keeps failing ({detail}); no longer reopened"),
+            ));
             return;
         }
         let delay = match ex.retry.map(Duration::from_millis) {
@@ -1634,10 +1632,10 @@ impl Client {
             reply.result = raw;
         }
         for (name, reason) in rejected {
-            self.events.push_back(Event::Violation(Violation {
-                kind: ViolationKind::InvalidTool,
-                detail: format!("tool {name:?} left out of tools/list: {reason}"),
-            }));
+            self.report(Violation::new(
+                ViolationKind::InvalidTool,
+                format!("tool {name:?} left out of tools/list: {reason}"),
+            ));
         }
     }
 
