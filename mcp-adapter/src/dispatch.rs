@@ -1,9 +1,17 @@
 //! The thread that runs the application's callbacks, in the order their
 //! messages arrived, off the driver's thread: a slow callback delays other
 //! callbacks, never the connection.
+//!
+//! Its queue is short ([`DEPTH`] items, [`WEIGHT`] bytes of events): what
+//! does not fit waits in the session's backlog, where it is bounded by the
+//! configured limits and a flood of alike violations merges, and the
+//! session stops reading from the server while that backlog is full. When
+//! the thread has worked the queue down to half, it calls the hook it was
+//! given so the session can pass on what waits.
 
 use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SendError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -17,6 +25,44 @@ use crate::Error;
 
 /// Hands a call its answer (a channel's sending end, in a box).
 pub type ReplyFn = Box<dyn FnOnce(Result<Reply, Error>) + Send>;
+
+/// Called on the dispatcher's thread when its queue has room again after
+/// the session found it full.
+pub type RoomFn = Box<dyn Fn() + Send + Sync>;
+
+/// Most items queued to the dispatcher's thread at once.
+pub const DEPTH: usize = 256;
+
+/// Most bytes of events (as [`Event::heap_size`] weighs them) queued to the
+/// dispatcher's thread at once; one item always fits.
+pub const WEIGHT: usize = 4 * 1024 * 1024;
+
+/// What is queued to the thread, shared with it.
+struct Load {
+    items: AtomicUsize,
+    bytes: AtomicUsize,
+    /// The session found the queue full and waits to hear of room.
+    wanted: AtomicBool,
+    on_room: RoomFn,
+}
+
+impl Load {
+    fn has_room(&self) -> bool {
+        let items = self.items.load(Ordering::SeqCst);
+        items == 0 || (items < DEPTH && self.bytes.load(Ordering::SeqCst) < WEIGHT)
+    }
+
+    /// One item of `weight` was run.
+    fn ran(&self, weight: usize) {
+        self.bytes.fetch_sub(weight, Ordering::SeqCst);
+        let left = self.items.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        // Half empty, so the session passes on a batch, not one at a time.
+        let roomy = left <= DEPTH / 2 && self.bytes.load(Ordering::SeqCst) < WEIGHT / 2;
+        if (roomy || left == 0) && self.wanted.swap(false, Ordering::SeqCst) {
+            (self.on_room)();
+        }
+    }
+}
 
 /// Work for the dispatcher.
 pub enum Dispatch {
@@ -34,8 +80,9 @@ pub enum Dispatch {
 /// never starts one.
 pub struct Dispatcher {
     handler: Option<Arc<dyn NotificationHandler>>,
-    tx: Option<Sender<Dispatch>>,
+    tx: Option<Sender<(Dispatch, usize)>>,
     worker: Arc<Mutex<Option<Worker>>>,
+    load: Arc<Load>,
 }
 
 /// The dispatcher's thread, to wait for once its queue is closed.
@@ -50,30 +97,57 @@ impl DispatchThread {
 }
 
 impl Dispatcher {
-    /// A dispatcher for `handler`, not started yet.
-    pub fn new(handler: Option<Arc<dyn NotificationHandler>>) -> (Dispatcher, DispatchThread) {
+    /// A dispatcher for `handler`, not started yet; `on_room` is called
+    /// (on its thread) when its queue has room again after
+    /// [`want_room`](Dispatcher::want_room).
+    pub fn new(
+        handler: Option<Arc<dyn NotificationHandler>>,
+        on_room: RoomFn,
+    ) -> (Dispatcher, DispatchThread) {
         let worker = Arc::new(Mutex::new(None));
         let thread = DispatchThread(worker.clone());
         let d = Dispatcher {
             handler,
             tx: None,
             worker,
+            load: Arc::new(Load {
+                items: AtomicUsize::new(0),
+                bytes: AtomicUsize::new(0),
+                wanted: AtomicBool::new(false),
+                on_room,
+            }),
         };
         (d, thread)
     }
 
-    /// Queues `item`, starting the thread first if need be. Gives `item`
-    /// back if no thread could be started or the thread is gone.
+    /// Whether the queue takes another item now (it always takes one when
+    /// empty).
+    pub fn has_room(&self) -> bool {
+        self.load.has_room()
+    }
+
+    /// Asks to hear (through the hook) when the queue has room again.
+    /// Look at [`has_room`](Dispatcher::has_room) once more afterwards: the
+    /// room may have come before the wish was seen.
+    pub fn want_room(&self) {
+        self.load.wanted.store(true, Ordering::SeqCst);
+    }
+
+    /// Queues `item`, which weighs `weight` bytes, starting the thread
+    /// first if need be; full or not (see [`has_room`](Dispatcher::has_room)).
+    /// Gives `item` back if no thread could be started or the thread is
+    /// gone.
     // The item comes back as it went in (the caller answers a reply
     // itself); boxing it would cost an allocation per send.
     #[allow(clippy::result_large_err)]
-    pub fn send(&mut self, item: Dispatch) -> Result<(), Dispatch> {
+    pub fn send(&mut self, item: Dispatch, weight: usize) -> Result<(), Dispatch> {
         let tx = match &self.tx {
             Some(tx) => tx,
             None => {
                 let (tx, rx) = mpsc::channel();
                 let handler = self.handler.clone();
-                match workers::spawn(move || run(rx, handler)) {
+                let load = self.load.clone();
+                match workers::spawn(move || run(rx, handler, &load)) {
                     Ok(w) => {
                         *self.worker.lock().unwrap_or_else(PoisonError::into_inner) = Some(w);
                     }
@@ -82,7 +156,14 @@ impl Dispatcher {
                 self.tx.insert(tx)
             }
         };
-        tx.send(item).map_err(|SendError(item)| item)
+        self.load.items.fetch_add(1, Ordering::SeqCst);
+        self.load.bytes.fetch_add(weight, Ordering::SeqCst);
+        tx.send((item, weight))
+            .map_err(|SendError((item, weight))| {
+                self.load.bytes.fetch_sub(weight, Ordering::SeqCst);
+                self.load.items.fetch_sub(1, Ordering::SeqCst);
+                item
+            })
     }
 }
 
@@ -98,7 +179,11 @@ pub fn in_callback() -> bool {
     DISPATCHING.with(Cell::get)
 }
 
-fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
+fn run(
+    rx: Receiver<(Dispatch, usize)>,
+    handler: Option<Arc<dyn NotificationHandler>>,
+    load: &Load,
+) {
     DISPATCHING.with(|d| d.set(true));
     // Pool threads run other jobs afterwards.
     struct Reset;
@@ -113,7 +198,7 @@ fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
     let guarded = |f: &mut dyn FnMut()| {
         let _ = std::panic::catch_unwind(AssertUnwindSafe(f));
     };
-    for item in rx {
+    for (item, weight) in rx {
         match item {
             Dispatch::Event(e) => {
                 if let Some(h) = &handler {
@@ -125,6 +210,7 @@ fn run(rx: Receiver<Dispatch>, handler: Option<Arc<dyn NotificationHandler>>) {
             Dispatch::Progress(cb, p) => guarded(&mut || cb(&p)),
             Dispatch::Reply(reply, result) => reply(result),
         }
+        load.ran(weight);
     }
 }
 
@@ -134,18 +220,18 @@ mod tests {
 
     #[test]
     fn the_thread_starts_with_the_first_item_and_runs_it() {
-        let (mut d, thread) = Dispatcher::new(None);
+        let (mut d, thread) = Dispatcher::new(None, Box::new(|| {}));
         assert!(thread.take().is_none(), "started before anything was sent");
         let (tx, rx) = mpsc::channel();
         let reply: ReplyFn = Box::new(move |r| tx.send(r.is_err()).unwrap());
         let err = Err(Error::Cancelled);
-        assert!(d.send(Dispatch::Reply(reply, err)).is_ok());
+        assert!(d.send(Dispatch::Reply(reply, err), 0).is_ok());
         assert!(rx.recv().unwrap());
         assert!(!in_callback());
         let (tx, rx) = mpsc::channel();
         let reply: ReplyFn = Box::new(move |_| tx.send(in_callback()).unwrap());
         assert!(d
-            .send(Dispatch::Reply(reply, Err(Error::Cancelled)))
+            .send(Dispatch::Reply(reply, Err(Error::Cancelled)), 0)
             .is_ok());
         assert!(rx.recv().unwrap(), "a callback runs on the dispatcher");
         drop(d);

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backlog;
 mod command;
 pub mod dispatch;
 mod error;

@@ -1,12 +1,13 @@
 //! The end of a server process, as a schedule: when its end of file counts
 //! (after a short wait for its exit status, so errors can name it), and how
 //! a shutdown goes (close stdin, wait, SIGTERM to the group, wait, SIGKILL;
-//! stragglers the server left in its group get the same). Time is a
-//! parameter; an adapter reports what happened and acts on the deadlines.
+//! stragglers the server left in its group get the same, and so do its
+//! descendants that left the group, see [`Strays`]). Time is a parameter;
+//! an adapter reports what happened and acts on the deadlines.
 
 use std::time::{Duration, Instant};
 
-use crate::group::{Group, Signal};
+use crate::group::{Group, Signal, Strays};
 use crate::{ExitStatus, Shutdown};
 
 /// How long to wait, after the server's stdout ends, for its exit status
@@ -27,6 +28,10 @@ const STDERR_POLL: Duration = Duration::from_millis(2);
 
 /// How often a shutdown checks whether the process group is empty yet.
 const GROUP_POLL: Duration = Duration::from_millis(20);
+
+/// How often the process tree is looked at for the server's descendants
+/// while a shutdown waits for the server to exit.
+const SCAN_EVERY: Duration = Duration::from_millis(100);
 
 /// How long to wait for an exit after SIGKILL: it cannot be ignored, so a
 /// process still there is stuck in the kernel and waiting will not help.
@@ -62,6 +67,10 @@ pub struct Lifecycle {
     /// When the end of file first fell due, if it was held for stderr.
     eof_held_since: Option<Instant>,
     stop: Option<Stop>,
+    /// The server's descendants outside its group, found while it lived.
+    strays: Strays,
+    /// When the process tree was last looked at.
+    scanned: Option<Instant>,
 }
 
 impl Lifecycle {
@@ -76,12 +85,41 @@ impl Lifecycle {
             eof_at: None,
             eof_held_since: None,
             stop: None,
+            strays: Strays::default(),
+            scanned: None,
         }
+    }
+
+    /// Looks for the server's descendants (and theirs), while they can
+    /// still be told apart from anyone else's.
+    fn scan(&mut self, now: Instant) {
+        if let Some(group) = self.group {
+            self.strays.refresh(group);
+            self.scanned = Some(now);
+        }
+    }
+
+    /// Signals the group and the descendants that left it.
+    fn signal(&mut self, sig: Signal, now: Instant) {
+        if let Some(group) = self.group {
+            self.scan(now);
+            group.signal(sig);
+            self.strays.signal(sig);
+        }
+    }
+
+    /// Whether anything of the group or the strays is left.
+    fn family_alive(&self) -> bool {
+        self.group.is_some_and(Group::alive) || self.strays.alive()
     }
 
     /// The server's stdout ended.
     pub fn on_eof(&mut self, now: Instant) {
         self.eof = true;
+        if self.exited.is_none() {
+            // It may be on its way out: look while its children are its.
+            self.scan(now);
+        }
         // Wait briefly for the exit status so errors can name it.
         self.eof_at = Some(if self.exited.is_some() || self.group.is_none() {
             now
@@ -159,7 +197,10 @@ impl Lifecycle {
         self.stop = Some(match (self.group, &self.exited) {
             (None, _) => Stop::Done,
             (Some(_), Some(_)) => return self.enter_stragglers(now),
-            (Some(_), None) => Stop::WaitExit(now + self.shutdown.stdin_grace),
+            (Some(_), None) => {
+                self.scan(now);
+                Stop::WaitExit(now + self.shutdown.stdin_grace)
+            }
         });
     }
 
@@ -176,8 +217,10 @@ impl Lifecycle {
 
     /// The next time something is due (`step` then acts on it).
     pub fn deadline(&self, now: Instant) -> Option<Instant> {
+        let rescan = self.scanned.map_or(now, |t| t + SCAN_EVERY);
         let stop = match self.stop {
-            Some(Stop::WaitExit(t) | Stop::WaitTerm(t) | Stop::WaitKill(t)) => Some(t),
+            Some(Stop::WaitExit(t) | Stop::WaitTerm(t)) => Some(t.min(rescan)),
+            Some(Stop::WaitKill(t)) => Some(t),
             Some(Stop::Stragglers { kill_at, .. }) => Some(kill_at.min(now + GROUP_POLL)),
             Some(Stop::Done) | None => None,
         };
@@ -187,24 +230,29 @@ impl Lifecycle {
     /// Takes the shutdown steps that are due: signals the group as the
     /// schedule says.
     pub fn step(&mut self, now: Instant) {
-        let (Some(stop), Some(group)) = (self.stop, self.group) else {
+        let (Some(stop), Some(_)) = (self.stop, self.group) else {
             return;
         };
+        if matches!(stop, Stop::WaitExit(_) | Stop::WaitTerm(_))
+            && self.scanned.is_none_or(|t| now >= t + SCAN_EVERY)
+        {
+            self.scan(now);
+        }
         self.stop = Some(match stop {
             Stop::WaitExit(t) if now >= t => {
-                group.signal(Signal::Term);
+                self.signal(Signal::Term, now);
                 Stop::WaitTerm(now + self.shutdown.term_grace)
             }
             Stop::WaitTerm(t) if now >= t => {
-                group.signal(Signal::Kill);
+                self.signal(Signal::Kill, now);
                 Stop::WaitKill(now + KILL_WAIT)
             }
             Stop::WaitKill(t) if now >= t => Stop::Done,
             Stop::Stragglers { kill_at, killed } => {
-                if !group.alive() {
+                if !self.family_alive() {
                     Stop::Done
                 } else if now >= kill_at && !killed {
-                    group.signal(Signal::Kill);
+                    self.signal(Signal::Kill, now);
                     Stop::Stragglers {
                         kill_at: now + KILL_WAIT,
                         killed: true,
@@ -220,13 +268,14 @@ impl Lifecycle {
     }
 
     fn enter_stragglers(&mut self, now: Instant) {
-        let Some(group) = self.group else {
+        if self.group.is_none() {
             self.stop = Some(Stop::Done);
             return;
-        };
-        // The server is gone; anything left in its group was started by it.
-        if group.alive() {
-            group.signal(Signal::Term);
+        }
+        // The server is gone; anything left in its group was started by
+        // it, and so were the descendants found while it lived.
+        if self.family_alive() {
+            self.signal(Signal::Term, now);
             self.stop = Some(Stop::Stragglers {
                 kill_at: now + self.shutdown.term_grace,
                 killed: false,
@@ -305,10 +354,20 @@ mod tests {
         let shutdown = Shutdown::default();
         let mut l = Lifecycle::new(Some(Group(i32::MAX as u32 - 7)), shutdown);
         l.begin_stop(t0);
-        assert_eq!(l.deadline(t0), Some(t0 + shutdown.stdin_grace));
+        // While it waits for the exit, it looks at the process tree now
+        // and then (for descendants that leave the group), nothing more.
+        assert_eq!(l.deadline(t0), Some(t0 + SCAN_EVERY));
+        let mut t = t0;
+        while t < t0 + shutdown.stdin_grace {
+            l.step(t);
+            assert!(matches!(l.stop, Some(Stop::WaitExit(_))), "at {:?}", t - t0);
+            t = l.deadline(t).unwrap();
+        }
         let t1 = t0 + shutdown.stdin_grace;
+        assert_eq!(t, t1, "escalated when the grace is over");
         l.step(t1);
-        assert_eq!(l.deadline(t1), Some(t1 + shutdown.term_grace));
+        assert!(matches!(l.stop, Some(Stop::WaitTerm(_))));
+        assert_eq!(l.deadline(t1), Some(t1 + SCAN_EVERY));
         let t2 = t1 + shutdown.term_grace;
         l.step(t2);
         assert_eq!(l.deadline(t2), Some(t2 + KILL_WAIT));

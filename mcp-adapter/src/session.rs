@@ -21,6 +21,7 @@ use mcp_proto::{
     RequestOptions, UsageError,
 };
 
+use crate::backlog::{Acks, Backlog};
 use crate::dispatch::{Dispatch, Dispatcher, ReplyFn};
 use crate::group::Group;
 use crate::lifecycle::Lifecycle;
@@ -43,6 +44,9 @@ pub enum Input {
         progress: Option<ProgressFn>,
         /// Hands the caller its answer.
         reply: ReplyFn,
+        /// Started from inside a callback ([`crate::dispatch::in_callback`]):
+        /// callbacks cannot run until it returns.
+        from_callback: bool,
     },
     /// The application gives up on a call.
     Cancel {
@@ -58,8 +62,17 @@ pub enum Input {
     },
     /// The client's roots changed.
     RootsChanged,
-    /// Bytes from the server (stdio, a stream).
+    /// Bytes from the server (stdio, a stream). The reader reads its next
+    /// chunk when [`Session::take_acks`] says so.
     Bytes(Vec<u8>),
+    /// Of what was written to the server, this many bytes were in reaction
+    /// to it ([`Io::Transmit`]'s `replies`): written, or never to be.
+    Written {
+        /// The bytes.
+        replies: usize,
+    },
+    /// The dispatcher has room again (its hook was called).
+    Resume,
     /// The server's output ended.
     Eof,
     /// Writing to the server failed.
@@ -68,7 +81,8 @@ pub enum Input {
     Exited(ExitStatus),
     /// The application closes the connection.
     Close,
-    /// An HTTP exchange's progress.
+    /// An HTTP exchange's progress. After a body chunk, the exchange reads
+    /// its next one when [`Session::take_acks`] says so.
     Http(ExchangeId, HttpMsg),
 }
 
@@ -104,8 +118,14 @@ impl HttpMsg {
 /// I/O for the adapter to perform.
 #[derive(Debug)]
 pub enum Io {
-    /// Write these bytes to the server.
-    Transmit(Vec<u8>),
+    /// Write these bytes to the server; `replies` of them are in reaction
+    /// to it: report them with [`Input::Written`] once written (or dropped).
+    Transmit {
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// How many of them answer the server.
+        replies: usize,
+    },
     /// Stop writing: close the server's stdin (the first step of shutdown).
     CloseWriter,
     /// The transport is done: close the writer and abort every HTTP
@@ -145,6 +165,7 @@ struct Waiting {
     ticket: u64,
     reply: ReplyFn,
     progress: Option<ProgressFn>,
+    from_callback: bool,
 }
 
 /// See the module docs.
@@ -167,6 +188,8 @@ pub struct Session {
     /// Answers put aside for the adapter to send once it has let go of the
     /// session (see [`Session::defer_replies`]); `None`: sent at once.
     deferred: Option<Vec<(ReplyFn, Result<Reply, Error>)>>,
+    /// What waits for the dispatcher, and when reading pauses.
+    backlog: Backlog,
 }
 
 /// Answers taken from a session with [`Session::take_replies`], to send
@@ -187,6 +210,7 @@ impl Session {
     /// A session around `core`.
     pub fn new(core: mcp_proto::Client, parts: Parts) -> Session {
         Session {
+            backlog: Backlog::new(&core.config().limits),
             http: core.http_transport().is_some(),
             core,
             status: parts.status,
@@ -234,15 +258,20 @@ impl Session {
                 opts,
                 progress,
                 reply,
+                from_callback,
             } => match self.core.start(now, call, opts) {
                 Ok(id) => {
                     self.tickets.insert(ticket, id);
+                    if from_callback {
+                        self.backlog.nested_call(true);
+                    }
                     self.calls.insert(
                         id,
                         Waiting {
                             ticket,
                             reply,
                             progress,
+                            from_callback,
                         },
                     );
                 }
@@ -271,7 +300,10 @@ impl Session {
                 // The core refuses input while its event queue is full;
                 // taking its output makes room, so this ends.
                 self.retry_backlogged(|core| core.handle_bytes(now, &bytes));
+                self.backlog.owe_stdout();
             }
+            Input::Written { replies } => self.backlog.written(replies),
+            Input::Resume => self.pump(),
             Input::Eof => self.life.on_eof(now),
             Input::WriteFailed => {
                 if !self.core.is_closed() {
@@ -291,6 +323,9 @@ impl Session {
                     HttpMsg::Failed(f) => HttpEvent::Failed(f.clone()),
                 };
                 self.retry_backlogged(|core| core.handle_http(now, id, event.clone()));
+                if matches!(m, HttpMsg::Body(_)) {
+                    self.backlog.owe_exchange(id);
+                }
             }
         }
     }
@@ -318,10 +353,14 @@ impl Session {
     }
 
     /// The next I/O to perform; `None` once there is nothing to do until
-    /// the next input or timeout.
+    /// the next input or timeout. Then look at
+    /// [`take_acks`](Session::take_acks).
     pub fn poll_io(&mut self) -> Option<Io> {
         if let Some(io) = self.io.pop_front() {
             return Some(io);
+        }
+        if !self.backlog.is_empty() {
+            self.pump();
         }
         while let Some(out) = self.core.poll_output() {
             if let Some(io) = self.on_output(out) {
@@ -331,9 +370,22 @@ impl Session {
         None
     }
 
+    /// Which readers may read their next chunk: those whose last one was
+    /// taken in, unless the session holds as much for the server's sake
+    /// as the limits allow (see [`crate::backlog`]). Ask after
+    /// [`poll_io`](Session::poll_io) has run dry.
+    pub fn take_acks(&mut self) -> Acks {
+        let in_flight = self.core.replies_in_flight();
+        self.backlog.take_acks(in_flight, self.core.is_closed())
+    }
+
     fn on_output(&mut self, out: Output) -> Option<Io> {
         match out {
-            Output::Transmit(bytes) => Some(Io::Transmit(bytes)),
+            Output::Transmit(bytes) => {
+                let replies = self.core.take_reactive_bytes();
+                self.backlog.reactive(replies);
+                Some(Io::Transmit { bytes, replies })
+            }
             Output::CloseTransport => {
                 self.transport_closed = true;
                 Some(Io::CloseTransport)
@@ -384,6 +436,11 @@ impl Session {
             self.deliver(w, Err(Error::closed(reason.clone())));
         }
         self.tickets.clear();
+        // What waited for room goes now: the callbacks run before the
+        // dispatcher's thread ends.
+        while let Some((item, weight)) = self.backlog.pop() {
+            self.send_to_dispatcher(item, weight);
+        }
         self.dispatcher = None;
     }
 
@@ -410,16 +467,53 @@ impl Session {
     /// Answers a waiting call. Calls with a progress callback are answered
     /// through the dispatcher, behind their last progress report.
     fn deliver(&mut self, w: Waiting, result: Result<Reply, Error>) {
-        let (reply, result) = match (&w.progress, &mut self.dispatcher) {
-            (Some(_), Some(d)) => match d.send(Dispatch::Reply(w.reply, result)) {
-                Ok(()) => return,
-                // No dispatcher to be had: answer directly.
-                Err(Dispatch::Reply(reply, result)) => (reply, result),
-                Err(_) => return,
-            },
-            _ => (w.reply, result),
+        if w.from_callback {
+            self.backlog.nested_call(false);
+        }
+        if w.progress.is_some() && self.dispatcher.is_some() {
+            return self.dispatch(Dispatch::Reply(w.reply, result), 0);
+        }
+        self.answer(w.reply, result);
+    }
+
+    /// Hands `item` to the dispatcher, behind whatever waits for room.
+    fn dispatch(&mut self, item: Dispatch, weight: usize) {
+        if self.backlog.is_empty() && self.dispatcher.as_ref().is_some_and(Dispatcher::has_room) {
+            return self.send_to_dispatcher(item, weight);
+        }
+        self.backlog.push(item, weight);
+        if let Some(d) = &self.dispatcher {
+            d.want_room();
+        }
+        // The room may have come before the wish was seen.
+        self.pump();
+    }
+
+    /// Passes on what waits, while the dispatcher has room.
+    fn pump(&mut self) {
+        while self.dispatcher.as_ref().is_some_and(Dispatcher::has_room) {
+            let Some((item, weight)) = self.backlog.pop() else {
+                return;
+            };
+            self.send_to_dispatcher(item, weight);
+        }
+        if !self.backlog.is_empty() {
+            if let Some(d) = &self.dispatcher {
+                d.want_room();
+            }
+        }
+    }
+
+    fn send_to_dispatcher(&mut self, item: Dispatch, weight: usize) {
+        let refused = match &mut self.dispatcher {
+            Some(d) => d.send(item, weight).err(),
+            None => Some(item),
         };
-        self.answer(reply, result);
+        // No dispatcher to be had: a call is answered directly; callbacks
+        // are lost with the thread that would have run them.
+        if let Some(Dispatch::Reply(reply, result)) = refused {
+            self.answer(reply, result);
+        }
     }
 
     fn answer(&mut self, reply: ReplyFn, result: Result<Reply, Error>) {
@@ -446,11 +540,15 @@ impl Session {
                 }
             }
             Event::Progress { call, progress } => {
-                if let (Some(cb), Some(d)) = (
-                    self.calls.get(&call).and_then(|w| w.progress.clone()),
-                    &mut self.dispatcher,
-                ) {
-                    let _ = d.send(Dispatch::Progress(cb, progress.clone()));
+                if let Some(cb) = self.calls.get(&call).and_then(|w| w.progress.clone()) {
+                    let event = Event::Progress {
+                        call,
+                        progress: progress.clone(),
+                    };
+                    let weight = event.heap_size();
+                    if let Event::Progress { progress, .. } = event {
+                        self.dispatch(Dispatch::Progress(cb, progress), weight);
+                    }
                 }
                 self.forward(Event::Progress { call, progress });
             }
@@ -496,10 +594,9 @@ impl Session {
     }
 
     fn forward(&mut self, event: Event) {
-        if self.notifications {
-            if let Some(d) = &mut self.dispatcher {
-                let _ = d.send(Dispatch::Event(event));
-            }
+        if self.notifications && self.dispatcher.is_some() {
+            let weight = event.heap_size();
+            self.dispatch(Dispatch::Event(event), weight);
         }
     }
 

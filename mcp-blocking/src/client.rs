@@ -135,8 +135,13 @@ impl Builder {
         let spawn = |f: Box<dyn FnOnce() + Send>| -> Result<Worker, Error> {
             mcp_adapter::workers::spawn(f).map_err(Error::Io)
         };
-        let (dispatcher, dispatch_thread) =
-            mcp_adapter::dispatch::Dispatcher::new(settings.notifications.clone());
+        let room_tx = tx.clone();
+        let (dispatcher, dispatch_thread) = mcp_adapter::dispatch::Dispatcher::new(
+            settings.notifications.clone(),
+            Box::new(move || {
+                let _ = room_tx.send(Msg::Session(Input::Resume));
+            }),
+        );
         threads.dispatcher = Some(dispatch_thread);
         let answers_tx = tx.clone();
         let group = match &link {
@@ -186,6 +191,12 @@ impl Builder {
                         Ok(l) => {
                             let l = Arc::new(l);
                             lead = Some(l.clone());
+                            let woken = Arc::downgrade(&l);
+                            conn.on_read_ack(Box::new(move || {
+                                if let Some(l) = woken.upgrade() {
+                                    l.wake_reader();
+                                }
+                            }));
                             Box::new(move || l.background(&reader_conn))
                         }
                         // No wake-up pipe to be had: read as any stream.
@@ -471,6 +482,7 @@ impl Client {
             opts: request,
             progress: opts.on_progress,
             reply,
+            from_callback: mcp_adapter::dispatch::in_callback(),
         };
         if self.inner.direct {
             self.inner.conn.start(input);
@@ -639,7 +651,11 @@ fn read_loop(mut reader: impl Read, conn: &Conn) {
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => conn.received(buf[..n].to_vec()),
+            Ok(n) => {
+                if !conn.received(buf[..n].to_vec()) {
+                    conn.wait_to_read();
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }

@@ -26,7 +26,7 @@
 
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use mcp_adapter::session::{HttpMsg, Input, Io, Session};
@@ -59,6 +59,17 @@ pub(crate) struct Shared {
     http: Option<crate::http::Engine>,
     /// Frames not yet written, in the order the session produced them.
     outbox: Vec<u8>,
+    /// Bytes of the outbox written in reaction to the server.
+    outbox_replies: usize,
+    /// The stdout reader may read its next chunk (the session acked the
+    /// last one; see `mcp_adapter::backlog`).
+    reader_may_read: bool,
+    /// A reader waits for that.
+    reader_waiting: bool,
+    /// Wakes a reader waiting on `reader_may_read` in `Conn::wait_to_read`.
+    read_on: Arc<Condvar>,
+    /// Wakes a reader waiting the same way in `lead` (its wake pipe).
+    lead_wake: Option<Box<dyn Fn() + Send + Sync>>,
     /// Close the server's stdin once the outbox is written.
     close_writer: bool,
     /// Wakes the writer thread; gone once the driver has finished.
@@ -74,12 +85,14 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Does the I/O the session asks for, except writing (see
-    /// [`Conn::write_out`]).
+    /// [`Conn::write_out`]), then lets the readers read on if the session
+    /// says so.
     fn perform_io(&mut self) {
         while let Some(io) = self.session.poll_io() {
             match io {
-                Io::Transmit(bytes) => {
+                Io::Transmit { bytes, replies } => {
                     if self.close_writer {
+                        self.written(replies);
                         continue;
                     }
                     if self.outbox.is_empty() {
@@ -87,6 +100,7 @@ impl Shared {
                     } else {
                         self.outbox.extend_from_slice(&bytes);
                     }
+                    self.outbox_replies += replies;
                 }
                 Io::CloseWriter => self.close_writer = true,
                 Io::CloseTransport => {
@@ -105,6 +119,39 @@ impl Shared {
                         engine.abort(id);
                     }
                 }
+            }
+        }
+        self.settle_acks();
+    }
+
+    /// Tells the session `replies` bytes of answers left (or never will).
+    fn written(&mut self, replies: usize) {
+        if replies > 0 {
+            self.session
+                .handle(Instant::now(), Input::Written { replies });
+        }
+    }
+
+    /// Acts on the acks the session gives: the stdout reader reads on,
+    /// exchanges read their next body chunk.
+    fn settle_acks(&mut self) {
+        let acks = self.session.take_acks();
+        if acks.stdout {
+            self.let_reader_read();
+        }
+        if let Some(engine) = self.http.as_ref() {
+            for id in acks.exchanges {
+                engine.taken(id);
+            }
+        }
+    }
+
+    fn let_reader_read(&mut self) {
+        self.reader_may_read = true;
+        if std::mem::take(&mut self.reader_waiting) {
+            self.read_on.notify_all();
+            if let Some(wake) = &self.lead_wake {
+                wake();
             }
         }
     }
@@ -130,12 +177,9 @@ impl Shared {
             Msg::Session(input) => self.session.handle(now, input),
             Msg::Http(id, m) => {
                 // An exchange aborted meanwhile reports nothing more.
-                if let Some(engine) = self.http.as_ref().filter(|e| e.is_running(id)) {
-                    let body = matches!(m, HttpMsg::Body(_));
+                if self.http.as_ref().is_some_and(|e| e.is_running(id)) {
+                    // A body chunk's worker reads on when the session acks it.
                     self.session.handle(now, Input::Http(id, m));
-                    if body {
-                        engine.taken(id);
-                    }
                 }
             }
             Msg::HttpDone(id) => {
@@ -181,6 +225,8 @@ pub(crate) struct Conn {
     shared: Mutex<Shared>,
     /// The server's stdin; `None` once closed (or for HTTP).
     writer: Mutex<Option<Box<dyn Write + Send>>>,
+    /// `Shared::read_on`, to wait on.
+    read_on: Arc<Condvar>,
     /// The driver's inbox.
     pub(crate) tx: Sender<Msg>,
 }
@@ -198,11 +244,18 @@ impl Conn {
         let mut session = session;
         // Sent by `Locked` when the lock is let go.
         session.defer_replies();
+        let read_on = Arc::new(Condvar::new());
         Conn {
+            read_on: read_on.clone(),
             shared: Mutex::new(Shared {
                 session,
                 http,
                 outbox: Vec::new(),
+                outbox_replies: 0,
+                reader_may_read: true,
+                reader_waiting: false,
+                read_on,
+                lead_wake: None,
                 close_writer: false,
                 writer_wake,
                 writer_signalled: false,
@@ -231,6 +284,9 @@ impl Conn {
             return s;
         }
         let now = Instant::now();
+        if matches!(input, Input::Bytes(_)) {
+            s.reader_may_read = false;
+        }
         s.session.handle(now, input);
         s.perform_io();
         let earlier = s
@@ -268,8 +324,40 @@ impl Conn {
 
     /// For the stdout reader: `bytes` from the server. Never blocks on the
     /// pipe to the server (the writer thread writes what this produced).
-    pub(crate) fn received(&self, bytes: Vec<u8>) {
-        self.direct(Input::Bytes(bytes)).signal_writer();
+    /// Whether the reader may read its next chunk now; if not, it waits
+    /// ([`wait_to_read`](Conn::wait_to_read), or as `lead` does).
+    pub(crate) fn received(&self, bytes: Vec<u8>) -> bool {
+        let mut s = self.direct(Input::Bytes(bytes));
+        s.signal_writer();
+        s.reader_may_read
+    }
+
+    /// Whether the stdout reader may read now; if not, the next ack wakes
+    /// it through the hook set with [`on_read_ack`](Conn::on_read_ack).
+    pub(crate) fn may_read(&self) -> bool {
+        let mut s = self.lock();
+        s.reader_waiting |= !s.reader_may_read;
+        s.reader_may_read
+    }
+
+    /// Wakes a reader waiting in `lead` (which waits on its wake pipe, not
+    /// on a condition variable) when it may read again.
+    pub(crate) fn on_read_ack(&self, wake: Box<dyn Fn() + Send + Sync>) {
+        self.lock().lead_wake = Some(wake);
+    }
+
+    /// Blocks until the stdout reader may read again.
+    pub(crate) fn wait_to_read(&self) {
+        let mut s = self.lock();
+        while !s.reader_may_read {
+            s.reader_waiting = true;
+            let guard = s.0.take().expect("held until dropped");
+            let guard = self
+                .read_on
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+            s.0 = Some(guard);
+        }
     }
 
     /// Writes the outbox to the server on this thread, unless another
@@ -293,6 +381,7 @@ impl Conn {
                 return;
             }
             let mut bytes = std::mem::take(&mut s.outbox);
+            let replies = std::mem::take(&mut s.outbox_replies);
             drop(s);
             let failed = match w.as_mut() {
                 Some(out) => out.write_all(&bytes).and_then(|()| out.flush()).is_err(),
@@ -304,6 +393,10 @@ impl Conn {
                 let _ = self.tx.send(Msg::Session(Input::WriteFailed));
             }
             s = self.lock();
+            if replies > 0 {
+                s.written(replies);
+                s.settle_acks();
+            }
             if s.outbox.is_empty() {
                 // Keep the allocation for the next frames.
                 bytes.clear();
@@ -360,6 +453,9 @@ impl Conn {
         let mut s = self.lock();
         s.session.finish();
         s.over = true;
+        // Readers read to the end of the stream from now on.
+        s.reader_waiting = true;
+        s.let_reader_read();
         s.close_writer = true;
         // The writer thread writes what is queued, closes stdin and ends.
         s.writer_wake = None;

@@ -79,6 +79,9 @@ struct State {
 struct Token {
     pipe: Box<dyn Pipe>,
     buf: Vec<u8>,
+    /// The session has not acked the last chunk: nothing more is read
+    /// until it does (see `mcp_adapter::backlog`).
+    paused: bool,
 }
 
 /// What one look at the pipe found.
@@ -113,6 +116,7 @@ impl Lead {
                 token: Some(Token {
                     pipe,
                     buf: vec![0; crate::READ_CHUNK],
+                    paused: false,
                 }),
                 ended: false,
                 leader: None,
@@ -137,6 +141,11 @@ impl Lead {
     fn wake(&self) {
         // Non-blocking: a full pipe already holds a wake-up.
         let _ = rustix::io::write(&self.wake_tx, &[1]);
+    }
+
+    /// The session acked the last chunk: whoever holds the pipe reads on.
+    pub(crate) fn wake_reader(&self) {
+        self.wake();
     }
 
     /// Called once the answer to `ticket` has been sent (or dropped
@@ -259,18 +268,22 @@ impl Lead {
     }
 
     /// One look at the pipe: what is there, or else one wait on the pipe
-    /// and the wake pipe, at most `limit`.
+    /// and the wake pipe, at most `limit`. While the session has not acked
+    /// the last chunk, only the wake pipe is waited on.
     fn read(&self, conn: &Conn, token: &mut Token, limit: Option<Duration>) -> Step {
+        if token.paused {
+            if !conn.may_read() {
+                return self.nap(limit);
+            }
+            token.paused = false;
+        }
         // The pipe is non-blocking: when the server has answered already
         // (on one CPU it ran as soon as the request was written), the
         // answer is read without a `poll` first.
         if let Some(step) = self.take_in(conn, token) {
             return step;
         }
-        let timeout = limit.map(|d| Timespec {
-            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(d.subsec_nanos()),
-        });
+        let timeout = limit.map(timespec);
         let mut fds = [
             PollFd::new(&token.pipe, PollFlags::IN),
             PollFd::new(&self.wake_rx, PollFlags::IN),
@@ -291,12 +304,23 @@ impl Lead {
         self.take_in(conn, token).unwrap_or(Step::Woken)
     }
 
+    /// Waits on the wake pipe alone, at most `limit`.
+    fn nap(&self, limit: Option<Duration>) -> Step {
+        let timeout = limit.map(timespec);
+        let mut fds = [PollFd::new(&self.wake_rx, PollFlags::IN)];
+        if poll(&mut fds, timeout.as_ref()).is_ok() && !fds[0].revents().is_empty() {
+            let mut sink = [0u8; 64];
+            while matches!(rustix::io::read(&self.wake_rx, &mut sink), Ok(n) if n > 0) {}
+        }
+        Step::Woken
+    }
+
     /// Reads what the pipe holds now; `None` if it holds nothing.
     fn take_in(&self, conn: &Conn, token: &mut Token) -> Option<Step> {
         match token.pipe.read(&mut token.buf) {
             Ok(0) => Some(Step::End),
             Ok(n) => {
-                conn.received(token.buf[..n].to_vec());
+                token.paused = !conn.received(token.buf[..n].to_vec());
                 Some(Step::Read)
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
@@ -362,6 +386,13 @@ fn received(rx: &Receiver<Answer>) -> Option<Answer> {
         Err(TryRecvError::Disconnected) => {
             Some(Err(Error::closed(mcp_proto::CloseReason::ClosedByUser)))
         }
+    }
+}
+
+fn timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(d.subsec_nanos()),
     }
 }
 

@@ -1108,3 +1108,42 @@ fn a_second_header_mismatch_or_a_vanished_tool_ends_the_call() {
     }
     rig.none_pending();
 }
+
+#[test]
+fn answers_to_a_server_that_never_finishes_taking_them_wait_their_turn() {
+    let (mut rig, get) = legacy_ready();
+    // 100 pings on the standalone stream: as many answers as fit in
+    // `Limits::max_unwritten_replies` (each counted as 16 KiB at least) go
+    // out; the rest wait for those exchanges to end.
+    let mut events = String::new();
+    for i in 0..100 {
+        events.push_str(&format!(
+            "data: {{\"jsonrpc\":\"2.0\",\"id\":\"p{i}\",\"method\":\"ping\"}}\n\n"
+        ));
+    }
+    rig.body(get, &events);
+    let sent: Vec<HttpRequest> = rig.pending.drain(..).collect();
+    assert_eq!(sent.len(), 64, "answers in flight");
+    assert!(sent
+        .iter()
+        .enumerate()
+        .all(|(i, r)| id_of(r) == json!(format!("p{i}"))));
+    assert_eq!(rig.client.replies_in_flight(), 100 * 16 * 1024);
+    // One ends: the next goes out, in order.
+    rig.status(sent[0].id, 202, &[]);
+    let next = rig.take();
+    assert_eq!(id_of(&next), json!("p64"));
+    rig.none_pending();
+    assert_eq!(rig.client.replies_in_flight(), 99 * 16 * 1024);
+    // Closing drops the ones still waiting without a word to the adapter.
+    rig.client.close(rig.now);
+    rig.drain();
+    let aborted: std::collections::BTreeSet<ExchangeId> = rig.aborted.iter().copied().collect();
+    assert!(sent[1..].iter().all(|r| aborted.contains(&r.id)));
+    assert!(aborted.contains(&next.id));
+    assert_eq!(
+        aborted.len(),
+        63 + 1 + 1,
+        "the sent answers, p64 and the stream"
+    );
+}

@@ -136,8 +136,13 @@ impl Builder {
         let group = pid.map(Group);
         let (tx, rx) = async_channel::unbounded();
         let status = Arc::new(Status::default());
-        let (dispatcher, dispatch_thread) =
-            mcp_adapter::dispatch::Dispatcher::new(settings.notifications.clone());
+        let room_tx = tx.clone();
+        let (dispatcher, dispatch_thread) = mcp_adapter::dispatch::Dispatcher::new(
+            settings.notifications.clone(),
+            Box::new(move || {
+                let _ = room_tx.try_send(Input::Resume);
+            }),
+        );
         let answers_tx = tx.clone();
         let session = Session::new(
             core,
@@ -300,6 +305,7 @@ impl Client {
             reply: Box::new(move |r| {
                 let _ = reply.send(r);
             }),
+            from_callback: mcp_adapter::dispatch::in_callback(),
         };
         self.inner
             .tx

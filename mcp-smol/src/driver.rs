@@ -93,8 +93,10 @@ struct Running<'r> {
     ex: &'r LocalExecutor<'static>,
     session: Session,
     tx: Sender<Input>,
-    writer: Option<Sender<Vec<u8>>>,
-    /// Tells the stdout task its last chunk was taken in.
+    /// The writer task's queue: bytes, and how many of them answer the
+    /// server.
+    writer: Option<Sender<(Vec<u8>, usize)>>,
+    /// Tells the stdout task it may read its next chunk.
     read_ack: Option<Sender<()>>,
     http: Option<HttpClient>,
     /// HTTP exchanges in flight, each with the sender that lets it read
@@ -153,6 +155,7 @@ impl Driver {
 
         loop {
             run.perform_io();
+            run.settle_acks();
             if run.session.is_done() {
                 break;
             }
@@ -222,7 +225,6 @@ impl Driver {
 
 impl Running<'_> {
     fn handle(&mut self, input: Input) {
-        let mut ack = None;
         if let Input::Http(id, m) = &input {
             if m.is_last() {
                 // Its task ends by itself (returning its connection to the
@@ -230,18 +232,31 @@ impl Running<'_> {
                 if let Some((task, _)) = self.exchanges.remove(id) {
                     task.detach();
                 }
-            } else if matches!(m, HttpMsg::Body(_)) {
-                ack = self.exchanges.get(id).map(|(_, a)| a.clone());
             }
         }
-        let bytes = matches!(input, Input::Bytes(_));
         self.session.handle(Instant::now(), input);
-        if bytes {
-            ack = self.read_ack.clone();
+    }
+
+    /// Lets the readers whose chunks the session acked read their next.
+    fn settle_acks(&mut self) {
+        let acks = self.session.take_acks();
+        if acks.stdout {
+            if let Some(ack) = &self.read_ack {
+                let _ = ack.try_send(());
+            }
         }
-        // Taken in: the reader may read the next chunk.
-        if let Some(ack) = ack {
-            let _ = ack.try_send(());
+        for id in acks.exchanges {
+            if let Some((_, ack)) = self.exchanges.get(&id) {
+                let _ = ack.try_send(());
+            }
+        }
+    }
+
+    /// `replies` bytes of answers will never be written.
+    fn dropped(&mut self, replies: usize) {
+        if replies > 0 {
+            self.session
+                .handle(Instant::now(), Input::Written { replies });
         }
     }
 
@@ -249,13 +264,15 @@ impl Running<'_> {
     fn perform_io(&mut self) {
         while let Some(io) = self.session.poll_io() {
             match io {
-                Io::Transmit(bytes) => {
-                    if let Some(w) = &self.writer {
-                        if w.try_send(bytes).is_err() {
+                Io::Transmit { bytes, replies } => match &self.writer {
+                    Some(w) => {
+                        if let Err(e) = w.try_send((bytes, replies)) {
                             self.writer = None;
+                            self.dropped(e.into_inner().1);
                         }
                     }
-                }
+                    None => self.dropped(replies),
+                },
                 Io::CloseWriter => self.writer = None,
                 Io::CloseTransport => {
                     self.writer = None;
@@ -316,20 +333,33 @@ async fn read_loop(mut reader: BoxRead, tx: Sender<Input>, ack: Receiver<()>) {
     let _ = tx.send(Input::Eof).await;
 }
 
-async fn write_loop(mut writer: BoxWrite, rx: Receiver<Vec<u8>>, tx: Sender<Input>) {
-    while let Ok(mut bytes) = rx.recv().await {
+/// Writes what the driver queues; tells it when answers to the server
+/// have left (or never will), so that it reads on.
+async fn write_loop(mut writer: BoxWrite, rx: Receiver<(Vec<u8>, usize)>, tx: Sender<Input>) {
+    while let Ok((mut bytes, mut replies)) = rx.recv().await {
         // Whatever else is queued goes out in the same write.
         while bytes.len() < WRITE_BATCH {
             match rx.try_recv() {
-                Ok(more) => bytes.extend_from_slice(&more),
+                Ok((more, r)) => {
+                    bytes.extend_from_slice(&more);
+                    replies += r;
+                }
                 Err(_) => break,
             }
         }
-        if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
+        let failed = writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err();
+        if replies > 0 {
+            let _ = tx.send(Input::Written { replies }).await;
+        }
+        if failed {
             // The server stopped reading (it is exiting, or broken): tell
             // the driver, and keep draining so nothing waits on this task.
             let _ = tx.send(Input::WriteFailed).await;
-            while rx.recv().await.is_ok() {}
+            while let Ok((_, replies)) = rx.recv().await {
+                if replies > 0 {
+                    let _ = tx.send(Input::Written { replies }).await;
+                }
+            }
             return;
         }
     }

@@ -425,6 +425,14 @@ pub fn process_gone(pid: u32) -> bool {
     !Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// The session a process is in (`/proc/PID/stat` field 6), if it lives.
+pub fn session_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // state, ppid, pgrp, session
+    rest.split_ascii_whitespace().nth(3)?.parse().ok()
+}
+
 /// Whether no process is left in process group `pgid`.
 #[cfg(unix)]
 pub fn group_gone(pgid: u32) -> bool {

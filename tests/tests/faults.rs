@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mcp_blocking::mcp_proto::{Violation, ViolationKind};
+use mcp_blocking::mcp_proto::{RequestError, Violation, ViolationKind};
 use mcp_blocking::prelude::{Error, NotificationHandler, Operations, ServerCommand, Shutdown};
 use mcp_blocking::{Closed, ExitStatus};
 use mcp_switch::{Adapter, Client};
@@ -45,6 +45,8 @@ mcp_tests::on_both_adapters!(
     a_server_flooding_stderr_never_blocks,
     a_server_that_ignores_sigterm_is_killed_after_the_grace_period,
     a_grandchild_goes_with_the_server,
+    a_grandchild_that_left_the_group_and_session_goes_too,
+    a_broken_answer_ends_its_call_at_once_and_the_connection_goes_on,
     a_banner_on_stdout_is_reported_and_the_session_goes_on,
     dropping_the_last_handle_shuts_the_server_down,
     a_program_that_does_not_exist_is_a_clear_error,
@@ -187,6 +189,69 @@ fn a_grandchild_goes_with_the_server(adapter: Adapter) {
         eventually(Duration::from_secs(3), || process_gone(grandchild)),
         "grandchild {grandchild} outlived the close"
     );
+}
+
+/// The pid a fault server's grandchild said it has.
+fn grandchild_pid(client: &Client) -> u32 {
+    assert!(eventually(Duration::from_secs(5), || client
+        .stderr_tail()
+        .iter()
+        .any(|l| l.starts_with("grandchild pid"))));
+    let line = client
+        .stderr_tail()
+        .into_iter()
+        .find(|l| l.starts_with("grandchild pid"))
+        .unwrap();
+    line.trim_start_matches("grandchild pid ").parse().unwrap()
+}
+
+fn a_grandchild_that_left_the_group_and_session_goes_too(adapter: Adapter) {
+    let client = spawn(adapter, "setsid-grandchild");
+    let server = client.pid().unwrap();
+    let grandchild = grandchild_pid(&client);
+    // It has left: signalling the server's group would not reach it.
+    assert!(
+        eventually(Duration::from_secs(5), || mcp_tests::session_of(grandchild)
+            == Some(grandchild)),
+        "the grandchild did not call setsid"
+    );
+    assert_ne!(mcp_tests::session_of(server), Some(grandchild));
+    assert!(client.ping().is_ok());
+    // It holds the server's stdout open, so the end of that pipe does not
+    // tell the client the server is gone either.
+    close_clean(&client);
+    assert!(
+        eventually(Duration::from_secs(3), || process_gone(grandchild)),
+        "grandchild {grandchild} outlived the close"
+    );
+}
+
+fn a_broken_answer_ends_its_call_at_once_and_the_connection_goes_on(adapter: Adapter) {
+    for case in ["utf8", "nul", "dup-id", "dup-result", "long-id"] {
+        let client = Client::builder(adapter)
+            .shutdown(quick())
+            .spawn(&fault("broken-answer").arg(case))
+            .unwrap();
+        let started = Instant::now();
+        // Far from the call's timeout: a timeout would be the old defect.
+        let err = client
+            .with_timeout(Duration::from_secs(60))
+            .call_tool("echo", json!({"text": "x"}))
+            .unwrap_err();
+        let took = started.elapsed();
+        match &err {
+            Error::Request(e) => assert!(
+                matches!(**e, RequestError::MalformedResponse { .. }),
+                "{case}: {err}"
+            ),
+            other => panic!("{case}: {other}"),
+        }
+        assert!(err.to_string().contains("malformed"), "{case}: {err}");
+        eprintln!("{adapter:?} {case}: the call ended after {took:?}: {err:.120}");
+        // The connection goes on.
+        assert!(client.ping().is_ok(), "{case}");
+        close_clean(&client);
+    }
 }
 
 struct Violations(Arc<Mutex<Vec<Violation>>>);

@@ -105,6 +105,39 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         );
     }
 
+    // A legacy server that answers the three calls with lines that name
+    // them but cannot be read, then floods bad lines and pings.
+    let mut hostile = Vec::new();
+    hostile.extend_from_slice(
+        br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}
+{"jsonrpc":"2.0","id":2,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"hostile","version":"1"}}}
+{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"a"#,
+    );
+    hostile.extend_from_slice(b"\xff\xfe");
+    hostile.extend_from_slice(
+        br#""}]}}
+{"jsonrpc":"2.0","id":4,"result":{"tools":[]},"result":{"tools":[]}}
+"#,
+    );
+    hostile.extend_from_slice(
+        format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{}5,\"result\":{{\"tools\":[]}}}}\n",
+            "0".repeat(3000)
+        )
+        .as_bytes(),
+    );
+    hostile.extend_from_slice(&b"this is not json\n".repeat(2000));
+    for i in 0..300 {
+        hostile.extend_from_slice(
+            format!("{{\"jsonrpc\":\"2.0\",\"id\":\"p{i}\",\"method\":\"ping\"}}\n").as_bytes(),
+        );
+    }
+    for (head, variant) in [(20u8 << 3, "lenient"), (1 | (20 << 3), "strict")] {
+        let mut data = vec![head];
+        data.extend_from_slice(&hostile);
+        s.insert(("jsonrpc_client", format!("seed-hostile-{variant}")), data);
+    }
+
     // Every spec example, as one line of server output.
     let examples = root().join("spec/2026-07-28/schema/examples");
     let mut dirs: Vec<_> = fs::read_dir(&examples)
@@ -138,7 +171,7 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         progress: true,
         timeout_ms: None,
     };
-    let flows: [(&str, Vec<Op>); 6] = [
+    let flows: [(&str, Vec<Op>); 8] = [
         (
             "every-tool",
             (0..14)
@@ -206,6 +239,29 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         (
             "exit-mid-call",
             vec![call(5), call(7), Op::ServerExit, Op::Ping],
+        ),
+        (
+            "broken-answers",
+            [call(5), call(5), call(5), call(5), call(5)]
+                .into_iter()
+                .chain((0..5).map(|how| Op::Inject(Inject::Broken { nth: how, how })))
+                .chain([Op::Ping])
+                .collect(),
+        ),
+        (
+            "floods",
+            vec![
+                call(5),
+                Op::Inject(Inject::Flood {
+                    pings: false,
+                    count: 255,
+                }),
+                Op::Inject(Inject::Flood {
+                    pings: true,
+                    count: 64,
+                }),
+                Op::Inject(Inject::Result { nth: 0, body: 0 }),
+            ],
         ),
     ];
     for (name, ops) in flows {

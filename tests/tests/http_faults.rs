@@ -371,6 +371,8 @@ mcp_tests::on_both_adapters!(
     a_trusted_self_signed_certificate_works,
     a_body_that_is_not_json_or_not_utf8_fails_only_its_call,
     a_flood_of_notifications_on_a_stream_is_delivered_in_full,
+    a_slow_callback_pauses_a_stream_and_loses_nothing,
+    a_server_that_never_takes_its_answers_is_read_no_further,
     duplicate_and_unknown_answers_on_a_stream_are_reported_and_ignored,
     a_trickling_stream_times_out_and_close_still_returns,
     a_connection_reset_mid_response_fails_the_call_and_the_session_goes_on,
@@ -1340,6 +1342,109 @@ fn a_flood_of_notifications_on_a_stream_is_delivered_in_full(adapter: Adapter) {
         eprintln!("{kind:?}: {N} notifications in {:?}", started.elapsed());
         close_clean(&client, &mcp);
     }
+}
+
+/// Keeps the sequence numbers of log notifications, slowly.
+#[derive(Clone, Default)]
+struct SlowLogs(Arc<Mutex<Vec<i64>>>);
+
+impl NotificationHandler for SlowLogs {
+    fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
+        if let mcp_blocking::mcp_proto::Notification::Log(l) = n {
+            let mut seen = self.0.lock().unwrap();
+            seen.push(l.data["seq"].as_i64().unwrap_or(-1));
+            if seen.len().is_multiple_of(8) {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+        }
+    }
+}
+
+fn a_slow_callback_pauses_a_stream_and_loses_nothing(adapter: Adapter) {
+    const N: usize = 20_000;
+    for kind in BOTH {
+        let mcp = Mcp::start(kind, |s| {
+            if !s.is("POST", "tools/call") {
+                return None;
+            }
+            let pad = "p".repeat(1000);
+            let mut body = String::with_capacity(N * 1100);
+            for i in 0..N {
+                body.push_str(&format!(
+                    "data: {{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{{\"level\":\"info\",\"data\":{{\"seq\":{i},\"pad\":\"{pad}\"}}}}}}\n\n"
+                ));
+            }
+            body.push_str(&sse_event(None, &rpc_result(&s.id, tool_result(s))));
+            Some(Reply::sse(200).chunk(body))
+        });
+        let logs = SlowLogs::default();
+        let mut cfg = config();
+        // 20 MiB of notifications against 256 KiB waiting for callbacks.
+        cfg.limits.max_queued_bytes = 256 * 1024;
+        let (opts, handler) = (options(&mcp, quick_retries(1)), logs.clone());
+        let client = within("connect_http", move || {
+            Client::builder(adapter)
+                .config(cfg)
+                .notification_handler(handler)
+                .connect_http(opts)
+        })
+        .unwrap();
+        let r = client
+            .with_timeout(LIMIT)
+            .call_tool("echo", json!({"message": "m"}))
+            .unwrap();
+        assert_eq!(text(&r), "echo: m");
+        assert!(
+            eventually(LIMIT, || logs.0.lock().unwrap().len() == N),
+            "{kind:?}: {} of {N} notifications",
+            logs.0.lock().unwrap().len()
+        );
+        let seen = logs.0.lock().unwrap().clone();
+        assert!(
+            seen.iter().enumerate().all(|(i, s)| *s == i as i64),
+            "{kind:?}: out of order"
+        );
+        close_clean(&client, &mcp);
+    }
+}
+
+fn a_server_that_never_takes_its_answers_is_read_no_further(adapter: Adapter) {
+    const PINGS: usize = 5_000;
+    // Only a legacy server may ask the client anything.
+    let mcp = Mcp::start(Kind::Legacy, |s| {
+        if s.http == "POST" && s.rpc.is_none() && s.body.get("result").is_some() {
+            // An answer to one of its pings: taken, never finished.
+            return Some(Reply::status(202).hang());
+        }
+        if !s.is("POST", "tools/call") {
+            return None;
+        }
+        let mut body = String::new();
+        for i in 0..PINGS {
+            body.push_str(&format!(
+                "data: {{\"jsonrpc\":\"2.0\",\"id\":\"p{i}\",\"method\":\"ping\"}}\n\n"
+            ));
+        }
+        Some(Reply::sse(200).chunk(body).hang())
+    });
+    let client = connect(adapter, &mcp, quick_retries(1));
+    let err = client
+        .with_timeout(Duration::from_secs(3))
+        .call_tool("echo", json!({"message": "m"}))
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    let answers = mcp
+        .log()
+        .iter()
+        .filter(|s| s.http == "POST" && s.rpc.is_none() && s.body.get("result").is_some())
+        .count();
+    eprintln!("{adapter:?}: {answers} of {PINGS} pings answered before reading paused");
+    // 1 MiB of answers in flight, each exchange counted as 16 KiB at least.
+    assert!(
+        (1..=80).contains(&answers),
+        "{answers} answers in flight at once"
+    );
+    close_clean(&client, &mcp);
 }
 
 fn duplicate_and_unknown_answers_on_a_stream_are_reported_and_ignored(adapter: Adapter) {

@@ -77,13 +77,9 @@ impl Client {
                     Ok(text) => self.on_text(text),
                     Err(e) => {
                         let shown = String::from_utf8_lossy(e.as_bytes());
-                        let detail = format!(
-                            "{} in {}; line skipped",
-                            e.utf8_error(),
-                            snippet(&shown, SNIPPET)
-                        );
-                        self.violation(ViolationKind::InvalidUtf8, detail.clone());
-                        self.on_malformed(e.as_bytes(), ViolationKind::InvalidUtf8, detail);
+                        let what = format!("{} in {}", e.utf8_error(), snippet(&shown, SNIPPET));
+                        self.violation(ViolationKind::InvalidUtf8, format!("{what}; line skipped"));
+                        self.on_malformed(e.as_bytes(), ViolationKind::InvalidUtf8, what);
                     }
                 }
             }
@@ -144,9 +140,9 @@ impl Client {
             DecodeError::NotJson(_) => ViolationKind::NotJson,
             DecodeError::Invalid(_) => ViolationKind::InvalidMessage,
         };
-        let detail = format!("{e}: {}; skipped", snippet(text, SNIPPET));
-        self.violation(kind, detail.clone());
-        self.on_malformed(text.as_bytes(), kind, detail);
+        let what = format!("{e}: {}", snippet(text, SNIPPET));
+        self.violation(kind, format!("{what}; skipped"));
+        self.on_malformed(text.as_bytes(), kind, what);
     }
 
     /// A line that could not be decoded (already reported as a violation).

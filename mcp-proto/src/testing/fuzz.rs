@@ -145,6 +145,21 @@ pub enum Inject {
     Huge,
     /// Two responses in one batch.
     Batch,
+    /// A line that names the n-th most recent id but cannot be read.
+    Broken {
+        /// Which id, counted back from the newest.
+        nth: u8,
+        /// How it is broken: invalid UTF-8, a raw NUL, a duplicate id, a
+        /// duplicate result, the id with 2,000 leading zeros.
+        how: u8,
+    },
+    /// Many lines at once: bad lines, or `ping` requests.
+    Flood {
+        /// `ping` requests rather than lines that are not JSON.
+        pings: bool,
+        /// How many, in units of 32 lines.
+        count: u8,
+    },
 }
 
 /// The frame limit of fuzzed clients: small enough that `big` and `Huge`
@@ -543,6 +558,46 @@ fn injected(pair: &Pair, inject: &Inject) -> Vec<u8> {
                 json!([{"jsonrpc": "2.0", "id": a, "result": {}}, {"jsonrpc": "2.0", "id": b, "error": {"code": -1, "message": "x"}}]),
             )
         }
+        Inject::Broken { nth, how } => {
+            let id = nth_back(&ids, *nth);
+            let mut b = match how % 5 {
+                0 => {
+                    let mut b =
+                        format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"t":""#).into_bytes();
+                    b.extend_from_slice(b"\xff\xfe\"}}");
+                    b
+                }
+                1 => {
+                    format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"t\":\"a\u{0}b\"}}}}")
+                        .into_bytes()
+                }
+                2 => {
+                    format!(r#"{{"jsonrpc":"2.0","id":{id},"id":{id},"result":{{}}}}"#).into_bytes()
+                }
+                3 => format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{}},"result":{{}}}}"#)
+                    .into_bytes(),
+                _ => format!(
+                    r#"{{"jsonrpc":"2.0","id":{}{id},"result":{{}}}}"#,
+                    "0".repeat(2000)
+                )
+                .into_bytes(),
+            };
+            b.push(b'\n');
+            b
+        }
+        Inject::Flood { pings, count } => {
+            let n = usize::from(*count) * 32;
+            if *pings {
+                (0..n)
+                    .flat_map(|i| {
+                        format!("{{\"jsonrpc\":\"2.0\",\"id\":\"p{i}\",\"method\":\"ping\"}}\n")
+                            .into_bytes()
+                    })
+                    .collect()
+            } else {
+                b"not json\n".repeat(n)
+            }
+        }
     }
 }
 
@@ -619,7 +674,7 @@ pub fn decode_ops(data: &[u8]) -> (Peer, Tolerance, Vec<Op>) {
             8 => Op::Advance(Duration::from_millis(u64::from(b.u16()) * 8)),
             9 => Op::ServerExit,
             10 => Op::Close,
-            _ => Op::Inject(match b.byte() % 9 {
+            _ => Op::Inject(match b.byte() % 11 {
                 0 => Inject::Result {
                     nth: b.byte(),
                     body: b.byte(),
@@ -644,7 +699,15 @@ pub fn decode_ops(data: &[u8]) -> (Peer, Tolerance, Vec<Op>) {
                     Inject::Garbage((0..n).map(|_| b.byte()).collect())
                 }
                 7 => Inject::Huge,
-                _ => Inject::Batch,
+                8 => Inject::Batch,
+                9 => Inject::Broken {
+                    nth: b.byte(),
+                    how: b.byte(),
+                },
+                _ => Inject::Flood {
+                    pings: b.byte() & 1 == 1,
+                    count: b.byte(),
+                },
             }),
         };
         ops.push(op);
@@ -726,6 +789,10 @@ pub fn encode_ops(peer: Peer, tolerance: Tolerance, ops: &[Op]) -> Vec<u8> {
                     }
                     Inject::Huge => out.push(7),
                     Inject::Batch => out.push(8),
+                    Inject::Broken { nth, how } => out.extend_from_slice(&[9, *nth, *how]),
+                    Inject::Flood { pings, count } => {
+                        out.extend_from_slice(&[10, u8::from(*pings), *count])
+                    }
                 }
             }
         }

@@ -10,7 +10,14 @@
 //! - `grandchild`: starts a grandchild that sleeps forever, says its pid on
 //!   stderr, then serves;
 //! - `banner`: prints a banner line on stdout before speaking MCP;
-//! - `sleeper`: sleeps forever (the grandchild).
+//! - `sleeper`: sleeps forever (the grandchild);
+//! - `setsid-grandchild`: starts a grandchild that leaves the process group
+//!   and session (`setsid()`) and holds the server's stdout open, says its
+//!   pid on stderr, then serves;
+//! - `setsid-sleeper`: calls `setsid()`, then sleeps forever (that
+//!   grandchild);
+//! - `ping-storm N`: writes N `ping` requests at once and never reads its
+//!   stdin (nor answers anything).
 //!
 //! And faults in what it writes, injected when a `tools/call` arrives (the
 //! handshake goes as usual):
@@ -19,6 +26,13 @@
 //! - `sized N`: answers with a frame of exactly N bytes (without the line
 //!   end), text of `x`s;
 //! - `flood N`: N log notifications first, as fast as the pipe takes them;
+//! - `flood-kib N`: N log notifications of 1 KiB each first (`data` is
+//!   `{"seq": i, "pad": ...}`);
+//! - `bad-lines N`: N short lines that are not JSON first;
+//! - `broken-answer CASE`: answers with a line that names the call's id but
+//!   cannot be read: `utf8` (invalid UTF-8 in a string), `nul` (a raw NUL
+//!   in a string), `dup-id`, `dup-result`, `long-id` (the id written with a
+//!   million digits);
 //! - `duplicate-ids`: answers twice, `first` then `second`;
 //! - `unknown-ids`: responses to ids the client never used first;
 //! - `early-response`: a response to the next request's id (this id + 1)
@@ -51,6 +65,24 @@ fn main() {
         "sleeper" => loop {
             std::thread::sleep(Duration::from_secs(3600));
         },
+        #[cfg(unix)]
+        "setsid-sleeper" => {
+            rustix::process::setsid().expect("setsid: not a group leader");
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        "setsid-grandchild" => {
+            // Deliberately never waited for; its stdout is the server's.
+            #[allow(clippy::zombie_processes)]
+            let child = std::process::Command::new(std::env::current_exe().expect("own path"))
+                .arg("setsid-sleeper")
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .expect("the grandchild starts");
+            eprintln!("grandchild pid {}", child.id());
+        }
+        "ping-storm" => return ping_storm(),
         "ignore-sigterm" => ignore_sigterm(),
         "grandchild" => {
             // Deliberately never waited for: the grandchild is the orphan
@@ -168,6 +200,27 @@ fn inject(
             }
             out.write_all(&batch)?;
         }
+        "flood-kib" => {
+            let pad = "x".repeat(1000);
+            let mut batch = Vec::with_capacity(1 << 20);
+            for i in 0..arg {
+                batch.extend_from_slice(&line(&json!({"jsonrpc": "2.0",
+                    "method": "notifications/message",
+                    "params": {"level": "info", "data": {"seq": i, "pad": pad}}})));
+                if batch.len() >= 1 << 20 {
+                    out.write_all(&batch)?;
+                    batch.clear();
+                }
+            }
+            out.write_all(&batch)?;
+        }
+        "bad-lines" => {
+            let chunk = b"this is not json\n".repeat(4096);
+            for _ in 0..arg / 4096 {
+                out.write_all(&chunk)?;
+            }
+            out.write_all(&b"this is not json\n".repeat(arg % 4096))?;
+        }
         "duplicate-ids" => {
             out.write_all(&line(&text_result(id, "first")))?;
             out.write_all(&line(&text_result(id, "second")))?;
@@ -199,6 +252,64 @@ fn inject(
     }
     out.flush()?;
     Ok(false)
+}
+
+/// The `broken-answer` line for the call `id`.
+fn broken_answer(case: &str, id: &serde_json::Value) -> Vec<u8> {
+    let mut line = match case {
+        "utf8" => {
+            let mut l = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":[{{"type":"text","text":""#)
+                .into_bytes();
+            l.extend_from_slice(b"\xff\xfe\"}]}}");
+            l
+        }
+        "nul" => format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"content\":[{{\"type\":\"text\",\"text\":\"a\u{0}b\"}}]}}}}"
+        )
+        .into_bytes(),
+        "dup-id" => format!(r#"{{"jsonrpc":"2.0","id":{id},"id":{id},"result":{{"content":[]}}}}"#)
+            .into_bytes(),
+        "dup-result" => format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":[]}},"result":{{"content":[]}}}}"#
+        )
+        .into_bytes(),
+        "long-id" => {
+            let digits = format!("{id}");
+            let zeros = "0".repeat(1_000_000 - digits.len());
+            format!(r#"{{"jsonrpc":"2.0","id":{zeros}{digits},"result":{{"content":[]}}}}"#)
+                .into_bytes()
+        }
+        other => panic!("no broken-answer case {other:?}"),
+    };
+    line.push(b'\n');
+    line
+}
+
+/// The `ping-storm` server: see the module docs.
+fn ping_storm() {
+    let n: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .expect("ping-storm N");
+    let mut out = std::io::stdout().lock();
+    let mut batch = Vec::with_capacity(1 << 20);
+    for i in 0..n {
+        batch.extend_from_slice(
+            format!("{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"ping\"}}\n").as_bytes(),
+        );
+        if batch.len() >= 1 << 20 {
+            // Blocks once the client stops reading: the point of the mode.
+            if out.write_all(&batch).is_err() {
+                return;
+            }
+            batch.clear();
+        }
+    }
+    let _ = out.write_all(&batch);
+    let _ = out.flush();
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
 }
 
 /// What `off-schema` does to the server's output: the first tool of a tool
@@ -366,6 +477,19 @@ fn serve(mode: &str) {
                 }
                 if let Some(id) = tool_call_id(&bytes) {
                     trickling |= mode == "trickle";
+                    if mode == "broken-answer" {
+                        let case = std::env::args().nth(2).unwrap_or_default();
+                        if stdout
+                            .write_all(&broken_answer(&case, &id))
+                            .and_then(|()| stdout.flush())
+                            .is_err()
+                        {
+                            return;
+                        }
+                        let rest = without_tool_call(&bytes);
+                        server.handle_bytes(Instant::now(), &rest);
+                        continue;
+                    }
                     match inject(mode, arg, &id, &mut stdout) {
                         // Answered here: the server sees the other lines.
                         Ok(true) => {

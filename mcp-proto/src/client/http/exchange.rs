@@ -72,6 +72,8 @@ pub(super) struct Exchange {
     pub(super) retry: Option<u64>,
     /// JSON-RPC messages that came on it.
     pub(super) messages: u32,
+    /// Bytes of an answer to a server request it carries (0 otherwise).
+    pub(super) reply: usize,
 }
 
 impl Exchange {
@@ -85,6 +87,7 @@ impl Exchange {
             last_id: None,
             retry: None,
             messages: 0,
+            reply: 0,
         }
     }
 }

@@ -153,10 +153,31 @@ pub(crate) struct HttpLink {
     /// Requests waiting behind the gate, each with whether it is a gate
     /// itself.
     held: VecDeque<(HttpRequest, bool)>,
+    /// Bytes of answers to server requests whose exchanges have not ended
+    /// (those waiting in `replies_waiting` included).
+    replies_in_flight: usize,
+    /// Of those, the bytes of exchanges handed to the adapter.
+    replies_sent: usize,
+    /// Answers that wait for others to end before they go out, so that no
+    /// more than `max_replies` bytes of them are in flight: a server that
+    /// asks a lot and never finishes taking the answers costs no more
+    /// exchanges (each a connection, and a thread or task in the adapter).
+    replies_waiting: VecDeque<HttpRequest>,
+    /// `Limits::max_unwritten_replies`.
+    max_replies: usize,
 }
 
+/// The least an answer to a server request in flight counts towards
+/// `Limits::max_unwritten_replies`: with the default 1 MiB, at most 64
+/// such exchanges are open before reading from the server pauses.
+const REPLY_EXCHANGE_WEIGHT: usize = 16 * 1024;
+
 impl HttpLink {
-    pub(crate) fn new(opts: HttpOptions, max_frame: usize) -> Result<HttpLink, HttpConfigError> {
+    pub(crate) fn new(
+        opts: HttpOptions,
+        limits: &crate::Limits,
+    ) -> Result<HttpLink, HttpConfigError> {
+        let max_frame = limits.max_frame_size;
         let base = url::Url::parse(&opts.url).map_err(|e| HttpConfigError::InvalidUrl {
             url: opts.url.clone(),
             reason: e.to_string(),
@@ -192,6 +213,10 @@ impl HttpLink {
             context: None,
             gate: None,
             held: VecDeque::new(),
+            replies_in_flight: 0,
+            replies_sent: 0,
+            replies_waiting: VecDeque::new(),
+            max_replies: limits.max_unwritten_replies,
             opts,
         })
     }
@@ -201,6 +226,51 @@ impl HttpLink {
         self.next_exchange += 1;
         self.exchanges.insert(id, Exchange::new(purpose));
         id
+    }
+
+    /// Drops exchange `id` from the books (it ended, or never left). The
+    /// end of an answer's exchange lets answers that wait go out.
+    fn forget(&mut self, id: ExchangeId) -> Option<Exchange> {
+        let ex = self.exchanges.remove(&id)?;
+        if ex.reply > 0 {
+            self.replies_in_flight = self.replies_in_flight.saturating_sub(ex.reply);
+            let before = self.replies_waiting.len();
+            self.replies_waiting.retain(|r| r.id != id);
+            if self.replies_waiting.len() == before {
+                self.replies_sent = self.replies_sent.saturating_sub(ex.reply);
+                self.release_replies();
+            }
+        }
+        Some(ex)
+    }
+
+    /// Sends the answers that wait, while they fit.
+    fn release_replies(&mut self) {
+        while let Some(next) = self.replies_waiting.front() {
+            let weight = self.exchanges.get(&next.id).map_or(0, |e| e.reply);
+            if self.replies_sent > 0 && self.replies_sent + weight > self.max_replies {
+                return;
+            }
+            let Some(request) = self.replies_waiting.pop_front() else {
+                return;
+            };
+            self.replies_sent += weight;
+            self.emit(request, false);
+        }
+    }
+
+    /// Hands a request to the adapter, or holds it behind the gate.
+    fn emit(&mut self, request: HttpRequest, gates: bool) {
+        let id = request.id;
+        match self.gate {
+            Some(_) => self.held.push_back((request, gates)),
+            None => {
+                self.out.push_back(HttpOut::Request(request));
+                if gates {
+                    self.gate = Some(id);
+                }
+            }
+        }
     }
 
     /// Headers every request carries: the user's, minus any the protocol
@@ -235,7 +305,16 @@ impl HttpLink {
         body: Vec<u8>,
         gates: bool,
     ) -> ExchangeId {
+        // An exchange costs more than its body (a connection, a thread or a
+        // task in the adapter): each answer counts at least this much.
+        let reply = match purpose {
+            Purpose::Post(Posted::Response) => body.len().max(REPLY_EXCHANGE_WEIGHT),
+            _ => 0,
+        };
         let id = self.exchange(purpose);
+        if let Some(ex) = self.exchanges.get_mut(&id) {
+            ex.reply = reply;
+        }
         let mut all = self.user_headers(&headers);
         all.append(&mut headers);
         let request = HttpRequest {
@@ -245,24 +324,26 @@ impl HttpLink {
             headers: all,
             body,
         };
-        match self.gate {
-            Some(_) => self.held.push_back((request, gates)),
-            None => {
-                self.out.push_back(HttpOut::Request(request));
-                if gates {
-                    self.gate = Some(id);
-                }
+        if reply > 0 {
+            self.replies_in_flight = self.replies_in_flight.saturating_add(reply);
+            let full = self.replies_sent > 0 && self.replies_sent + reply > self.max_replies;
+            if full || !self.replies_waiting.is_empty() {
+                self.replies_waiting.push_back(request);
+                return id;
             }
+            self.replies_sent += reply;
         }
+        self.emit(request, gates);
         id
     }
 
     fn abort(&mut self, id: ExchangeId) {
-        if self.exchanges.remove(&id).is_some() {
+        let waiting = self.replies_waiting.iter().any(|r| r.id == id);
+        if self.forget(id).is_some() {
             let before = self.held.len();
             self.held.retain(|(r, _)| r.id != id);
             // A request still held never left: there is nothing to abort.
-            if self.held.len() == before {
+            if self.held.len() == before && !waiting {
                 self.out.push_back(HttpOut::Abort(id));
             }
         }
@@ -378,7 +459,7 @@ impl Client {
         http: HttpOptions,
         now: Instant,
     ) -> Result<Client, HttpConfigError> {
-        let link = HttpLink::new(http, config.limits.max_frame_size)?;
+        let link = HttpLink::new(http, &config.limits)?;
         Ok(Client::with_link(config, Some(Box::new(link)), now))
     }
 
@@ -403,7 +484,7 @@ impl Client {
         }
         if self.closed.is_some() && link.deleting != Some(exchange) {
             if matches!(event, HttpEvent::End | HttpEvent::Failed(_)) {
-                link.exchanges.remove(&exchange);
+                link.forget(exchange);
             }
             return Ok(());
         }
@@ -432,6 +513,16 @@ impl Client {
             Mode::Streamable => HttpTransport::Streamable,
             Mode::Sse(_) | Mode::SseConnecting(_) => HttpTransport::LegacySse,
         })
+    }
+
+    /// Bytes of answers to the server's own requests whose HTTP exchanges
+    /// have not ended (sent, or waiting for others to end before they go
+    /// out), each counted as at least 16 KiB (0 over a byte
+    /// stream): over HTTP, what
+    /// [`Limits::max_unwritten_replies`](crate::Limits::max_unwritten_replies)
+    /// bounds. A driver stops reading response bodies while it is over.
+    pub fn replies_in_flight(&self) -> usize {
+        self.http.as_ref().map_or(0, |l| l.replies_in_flight)
     }
 
     /// The current MCP session id (2025-03-26 .. 2025-11-25 Streamable HTTP),
@@ -728,7 +819,7 @@ impl Client {
         let Some(link) = self.http.as_mut() else {
             return;
         };
-        let Some(mut ex) = link.exchanges.remove(&id) else {
+        let Some(mut ex) = link.forget(id) else {
             return;
         };
         link.by_wire.retain(|_, e| *e != id);
@@ -1669,8 +1760,12 @@ impl Client {
             return false;
         };
         // What never left is dropped without a word to the adapter.
-        for (r, _) in std::mem::take(&mut link.held) {
+        for r in std::mem::take(&mut link.replies_waiting) {
             link.exchanges.remove(&r.id);
+        }
+        link.replies_in_flight = link.replies_sent;
+        for (r, _) in std::mem::take(&mut link.held) {
+            link.forget(r.id);
         }
         link.gate = None;
         let open: Vec<ExchangeId> = link.exchanges.keys().copied().collect();
