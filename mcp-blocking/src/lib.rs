@@ -23,8 +23,9 @@
 //!   always drained (the last lines kept for errors, each line handed to
 //!   [`Builder::on_stderr`]), shut down as the spec says (close stdin, wait,
 //!   SIGTERM, wait, SIGKILL, to the whole group, so the grandchildren of
-//!   `npx`/`uvx` launchers go too) and reaped, on [`Client::close`] or when
-//!   the last handle drops;
+//!   `npx`/`uvx` launchers go too, and on Linux to the server's
+//!   descendants that left the group, found through `/proc` while it runs)
+//!   and reaped, on [`Client::close`] or when the last handle drops;
 //! - HTTP ([`Client::connect_http`], [`Builder::connect_http`]): every
 //!   exchange the core asks for runs on a worker thread (kept a moment
 //!   for the next exchange) over `ureq`
@@ -52,6 +53,13 @@
 //! Errors say what happened: [`Error::ServerExited`] carries the exit status
 //! and the tail of stderr; a call in flight when the server dies fails at
 //! once.
+//!
+//! Memory follows the configured limits whatever the server writes: while
+//! the callbacks lag behind by more than `Limits::max_queued_events` or
+//! `max_queued_bytes`, or more than `max_unwritten_replies` of the answers
+//! to the server's own requests wait for it to read them, the client stops
+//! reading from the server (one chunk in flight per reader), so the
+//! server waits instead of memory growing (see `mcp_adapter::backlog`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -86,6 +86,19 @@
 //!   a server error, a timeout, a cancellation, or the connection closing.
 //! - [`Event::Closed`] is the last event.
 //!
+//! # Memory
+//! What the client holds follows [`Limits`], whatever the server sends. A
+//! frame is never buffered past `max_frame_size` (a longer one is scanned
+//! for the request it answers and dropped). Events wait in a queue bounded
+//! by `max_queued_events` and `max_queued_bytes` ([`Event::heap_size`]):
+//! while it is full, frames stay unprocessed and `handle_bytes` refuses
+//! more than a frame's worth ([`UsageError::Backlogged`]), and while it is
+//! backed up, violations of one kind in a row merge into one
+//! ([`Violation::repeats`]). What the client writes in reaction to the
+//! server is counted by [`Client::take_reactive_bytes`] (over HTTP:
+//! [`Client::replies_in_flight`]): a driver stops reading from a server
+//! that lets more than `max_unwritten_replies` of it pile up.
+//!
 //! # The API, by kind
 //! - Commands (return at once, never block): [`Client::request`],
 //!   [`Client::request_raw`], [`Client::ping`], [`Client::set_log_level`],

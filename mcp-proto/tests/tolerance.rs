@@ -541,3 +541,28 @@ fn a_broken_answer_under_the_strict_policy_closes_the_connection() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn violation_details_are_capped_whatever_the_server_quotes() {
+    let mut raw = legacy_raw(Config::default());
+    let long = "m".repeat(100_000);
+    raw.feed(&format!(
+        r#"{{"jsonrpc":"2.0","method":"notifications/progress","params":{{"progressToken":"{long}","progress":1}}}}"#
+    ));
+    raw.feed(&format!(
+        r#"{{"jsonrpc":"2.0","id":null,"error":{{"code":1,"message":"{long}"}}}}"#
+    ));
+    raw.feed(&format!(
+        r#"{{"jsonrpc":"2.0","id":"{long}","result":{{}}}}"#
+    ));
+    let events = raw.take_events();
+    let details: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Violation(v) => Some(v.detail.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(details.len(), 3, "{events:#?}");
+    assert!(details.iter().all(|n| *n < 1100), "{details:?}");
+}

@@ -34,7 +34,8 @@
 //!   in a process group of its own, its stderr always drained (the last
 //!   lines kept for errors, each line handed to [`Builder::on_stderr`]),
 //!   shut down as the spec says (close stdin, wait, SIGTERM, wait, SIGKILL,
-//!   to the whole group) and reaped;
+//!   to the whole group, and on Linux to its descendants that left the
+//!   group, found through `/proc` while it runs) and reaped;
 //! - HTTP ([`Client::connect_http`]): an HTTP/1.1 client on `async-io`
 //!   with TLS by rustls ([`http`]), keep-alive connections reused, no
 //!   redirects followed;
@@ -53,6 +54,13 @@
 //! threads of the client's own, in the order their messages arrived, and
 //! every progress callback of a call has run before the call's future
 //! resolves.
+//!
+//! Memory follows the configured limits whatever the server writes: while
+//! the callbacks lag behind by more than `Limits::max_queued_events` or
+//! `max_queued_bytes`, or more than `max_unwritten_replies` of the answers
+//! to the server's own requests wait for it to read them, the client stops
+//! reading from the server (one chunk in flight per reader), so the
+//! server waits instead of memory growing (see `mcp_adapter::backlog`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

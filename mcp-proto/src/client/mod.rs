@@ -707,7 +707,7 @@ impl Client {
     /// Reports a protocol breach, or closes the connection over it when the
     /// policy is strict.
     fn violation(&mut self, kind: ViolationKind, detail: impl Into<String>) {
-        let v = Violation::new(kind, detail);
+        let v = Violation::new(kind, capped(detail.into()));
         match self.cfg.tolerance {
             Tolerance::Lenient => self.report(v),
             Tolerance::Strict => self.close_with(CloseReason::Protocol(v)),
@@ -716,7 +716,8 @@ impl Client {
 
     /// Reports a breach whatever the policy (merged into the last one when
     /// the queue is backed up).
-    fn report(&mut self, v: Violation) {
+    fn report(&mut self, mut v: Violation) {
+        v.detail = capped(v.detail);
         self.events.push_violation(v);
     }
 
@@ -783,6 +784,17 @@ fn raw_of<T: Serialize>(value: &T) -> Box<RawValue> {
     // should that ever change.
     serde_json::value::to_raw_value(value)
         .unwrap_or_else(|_| RawValue::from_string("{}".to_owned()).expect("\"{}\" is valid JSON"))
+}
+
+/// Longest detail a violation keeps: what it quotes from the server (a
+/// method name, an error message) may be as long as a frame.
+const MAX_DETAIL: usize = 1024;
+
+fn capped(detail: String) -> String {
+    if detail.len() <= MAX_DETAIL {
+        return detail;
+    }
+    snippet(&detail, MAX_DETAIL)
 }
 
 /// The first `max` characters of `text`, for error messages.
