@@ -478,7 +478,12 @@ impl Session {
 
     /// Hands `item` to the dispatcher, behind whatever waits for room.
     fn dispatch(&mut self, item: Dispatch, weight: usize) {
-        if self.backlog.is_empty() && self.dispatcher.as_ref().is_some_and(Dispatcher::has_room) {
+        let room = match &self.dispatcher {
+            Some(d) => self.backlog.is_empty() && d.has_room(),
+            // Finished: nothing waits any more.
+            None => true,
+        };
+        if room {
             return self.send_to_dispatcher(item, weight);
         }
         self.backlog.push(item, weight);

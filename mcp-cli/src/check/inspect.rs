@@ -18,6 +18,14 @@ use super::schema::{Envelope, Problem, Schema};
 /// a server that floods before it is ready has the rest counted, unchecked.
 const MAX_EARLY: usize = 4096;
 
+/// Violations kept with their messages; past these, a server that breaks
+/// the schema in every message is counted, not remembered, so checking a
+/// flood costs no more memory than checking a little.
+const MAX_FINDINGS: usize = 1000;
+
+/// The most of a message a finding keeps (the report shows less).
+const MESSAGE_KEPT: usize = 64 * 1024;
+
 /// Something the server did wrong.
 #[derive(Debug, Clone)]
 pub(crate) struct Finding {
@@ -61,6 +69,24 @@ pub(crate) struct Gathered {
     /// as JSON-RPC).
     pub(crate) unknown: Vec<String>,
     pub(crate) counts: Counts,
+    /// Violations found past [`MAX_FINDINGS`], or merged into one the
+    /// core reported: counted, not listed.
+    pub(crate) unlisted: u64,
+}
+
+impl Gathered {
+    /// Every violation, listed or not.
+    pub(crate) fn total(&self) -> u64 {
+        self.findings.len() as u64 + self.unlisted
+    }
+
+    fn add(&mut self, finding: Finding) {
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(finding);
+        } else {
+            self.unlisted += 1;
+        }
+    }
 }
 
 /// The wire watcher; a notification handler for the client.
@@ -79,8 +105,11 @@ struct State {
     gathered: Gathered,
     /// The revision is known but has no schema here.
     unchecked: bool,
-    /// Breaches the client's core reported.
+    /// Breaches the client's core reported (alike ones in a row merged),
+    /// up to [`MAX_FINDINGS`].
     breaches: Vec<Violation>,
+    /// Breaches past that.
+    breaches_unlisted: u64,
 }
 
 impl Inspector {
@@ -94,6 +123,7 @@ impl Inspector {
                 gathered: Gathered::default(),
                 unchecked: false,
                 breaches: Vec::new(),
+                breaches_unlisted: 0,
             }),
             print_wire,
         }
@@ -129,6 +159,7 @@ impl Inspector {
     pub(crate) fn gathered(&self) -> Gathered {
         let s = self.lock();
         let mut g = s.gathered.clone();
+        g.unlisted += s.breaches_unlisted;
         for v in &s.breaches {
             // With a schema, a message that is JSON but the wrong shape is
             // already a finding of its own, with the message; the core's
@@ -143,12 +174,17 @@ impl Inspector {
             if shape && s.schema.is_some() {
                 continue;
             }
-            g.findings.push(Finding {
+            let error = match v.repeats {
+                0 => v.detail.clone(),
+                n => format!("{} (and {n} more like it)", v.detail),
+            };
+            g.unlisted += v.repeats;
+            g.add(Finding {
                 kind: FindingKind::Protocol,
                 what: v.kind.to_string(),
                 problems: vec![Problem {
                     at: String::new(),
-                    error: v.detail.clone(),
+                    error,
                 }],
                 id: None,
                 message: None,
@@ -166,7 +202,19 @@ impl NotificationHandler for Inspector {
     fn notification(&self, _: &Notification) {}
 
     fn violation(&self, v: &Violation) {
-        self.lock().breaches.push(v.clone());
+        let mut s = self.lock();
+        let v = match s.breaches.last_mut() {
+            Some(last) => match last.absorb(v.clone()) {
+                Ok(()) => return,
+                Err(v) => v,
+            },
+            None => v.clone(),
+        };
+        if s.breaches.len() < MAX_FINDINGS {
+            s.breaches.push(v);
+        } else {
+            s.breaches_unlisted += 1 + v.repeats;
+        }
     }
 
     fn wire(&self, r: &WireRecord) {
@@ -307,13 +355,43 @@ impl State {
                 Some((def, ..)) => format!("{what}, as {def}"),
                 None => format!("{what}, as {}", schema.envelope(envelope)),
             };
-            self.gathered.findings.push(Finding {
+            self.gathered.add(Finding {
                 kind: FindingKind::Schema,
                 what,
                 problems,
                 id: id.map(Value::to_string),
-                message: Some(frame.to_owned()),
+                message: Some(super::schema::cut(frame, MESSAGE_KEPT)),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_breaches_is_counted_in_full_and_kept_in_part() {
+        let inspector = Inspector::new(false);
+        // Alternating kinds, so nothing merges: 5,000 listed entries would
+        // be kept without the cap.
+        for i in 0..5000 {
+            let kind = if i % 2 == 0 {
+                ViolationKind::NotJson
+            } else {
+                ViolationKind::InvalidUtf8
+            };
+            inspector.violation(&Violation::new(kind, format!("line {i}")));
+        }
+        // Then a run of alike ones, merged as they come.
+        for i in 0..3000 {
+            inspector.violation(&Violation::new(
+                ViolationKind::UnknownResponseId,
+                format!("{i}"),
+            ));
+        }
+        let g = inspector.gathered();
+        assert_eq!(g.findings.len(), MAX_FINDINGS);
+        assert_eq!(g.total(), 8000);
     }
 }

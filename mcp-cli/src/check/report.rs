@@ -112,7 +112,7 @@ impl Report {
         let version = self
             .version
             .map_or("negotiated".to_owned(), |v| v.to_string());
-        let violations = self.gathered.findings.len();
+        let violations = self.gathered.total();
         let failed = self.failed_steps();
         let unchecked = c.received.saturating_sub(c.checked);
         format!(
@@ -120,7 +120,7 @@ impl Report {
             c.checked,
             plural(c.checked),
             if unchecked > 0 { format!(" ({unchecked} more were not JSON)") } else { String::new() },
-            plural(violations),
+            plural(violations as usize),
             plural(failed),
         )
     }
@@ -162,6 +162,7 @@ impl Report {
             "serverInfo": self.ready.as_ref().and_then(|r| r.server_info.clone()),
             "steps": steps,
             "violations": findings,
+            "unlisted": self.gathered.unlisted,
             "notes": self.gathered.unknown,
             "received": self.gathered.counts.received,
             "checked": self.gathered.counts.checked,
@@ -204,8 +205,8 @@ impl Report {
         }
         let groups = self.groups();
         if !groups.is_empty() {
-            let n = self.gathered.findings.len();
-            out.push_str(&format!("\n{n} violation{}:\n", plural(n)));
+            let n = self.gathered.total();
+            out.push_str(&format!("\n{n} violation{}:\n", plural(n as usize)));
             for (i, (f, count)) in groups.iter().enumerate() {
                 let id =
                     f.id.as_ref()
@@ -230,6 +231,12 @@ impl Report {
                     ));
                 }
             }
+        }
+        if self.gathered.unlisted > 0 {
+            out.push_str(&format!(
+                "\n({} more violations were counted, not listed)\n",
+                self.gathered.unlisted
+            ));
         }
         if !self.gathered.unknown.is_empty() {
             out.push_str("\nnotes:\n");
