@@ -91,7 +91,7 @@ impl Strays {
             let Ok(root) = i32::try_from(server.0) else {
                 return;
             };
-            let table = proc_table();
+            let table = proc_table(root);
             let mut frontier: Vec<i32> = vec![root];
             frontier.extend(self.known.iter().map(|p| p.pid));
             while let Some(parent) = frontier.pop() {
@@ -185,17 +185,56 @@ fn parse_stat(text: &str) -> Option<Stat> {
     })
 }
 
-/// Every live process (zombies left out).
+/// Every live process (zombies left out) that may have been started after
+/// `server`: a descendant's id was handed out after its parent's, and ids
+/// are handed out in a circle up to `pid_max`, so only the ids from the
+/// server's to the last one handed out (`ns_last_pid`) need a look. When
+/// those are few (a server just started, on a quiet machine), each is
+/// looked up directly; listing `/proc` and reading the stat of every
+/// process on the machine cost a close about 0.3 ms for 75 of them.
+/// Should the last id not be readable, every process is looked at.
 #[cfg(target_os = "linux")]
-fn proc_table() -> Vec<Stat> {
+fn proc_table(server: i32) -> Vec<Stat> {
+    /// Ids worth looking up one by one rather than listing `/proc`.
+    const PROBE_MAX: i32 = 1024;
+    let read_int =
+        |path: &str| -> Option<i32> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let live = |stats: Vec<Stat>| stats.into_iter().filter(|s| s.state != 'Z').collect();
+    let window = read_int("/proc/sys/kernel/ns_last_pid").map(|last| {
+        let pid_max = read_int("/proc/sys/kernel/pid_max").unwrap_or(i32::MAX);
+        (last, pid_max)
+    });
+    if let Some((last, pid_max)) = window {
+        let (first, wrapped) = ((server + 1)..=last, (server + 1)..pid_max);
+        let count = if last >= server {
+            last - server
+        } else {
+            (pid_max - server - 1).saturating_add(last)
+        };
+        if count <= PROBE_MAX {
+            let ids: Vec<i32> = if last >= server {
+                first.collect()
+            } else {
+                wrapped.chain(1..=last).collect()
+            };
+            return live(ids.into_iter().filter_map(read_stat).collect());
+        }
+    }
+    let after_server = |pid: i32| match window {
+        Some((last, _)) if last >= server => pid > server && pid <= last,
+        Some((last, _)) => pid > server || pid <= last,
+        None => true,
+    };
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(read_stat)
-        .filter(|s| s.state != 'Z')
-        .collect()
+    live(
+        dir.filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| after_server(*pid))
+            .filter_map(read_stat)
+            .collect(),
+    )
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -116,10 +116,6 @@ impl Lifecycle {
     /// The server's stdout ended.
     pub fn on_eof(&mut self, now: Instant) {
         self.eof = true;
-        if self.exited.is_none() {
-            // It may be on its way out: look while its children are its.
-            self.scan(now);
-        }
         // Wait briefly for the exit status so errors can name it.
         self.eof_at = Some(if self.exited.is_some() || self.group.is_none() {
             now
