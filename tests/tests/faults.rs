@@ -171,16 +171,7 @@ fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period(adapter: Adapt
 
 fn a_grandchild_goes_with_the_server(adapter: Adapter) {
     let client = spawn(adapter, "grandchild");
-    assert!(eventually(Duration::from_secs(5), || client
-        .stderr_tail()
-        .iter()
-        .any(|l| l.starts_with("grandchild pid"))));
-    let line = client
-        .stderr_tail()
-        .into_iter()
-        .find(|l| l.starts_with("grandchild pid"))
-        .unwrap();
-    let grandchild: u32 = line.trim_start_matches("grandchild pid ").parse().unwrap();
+    let grandchild = grandchild_pid(&client);
     assert!(!process_gone(grandchild), "the grandchild runs");
     close_clean(&client);
     // The grandchild was reparented when the server exited; it is gone, not

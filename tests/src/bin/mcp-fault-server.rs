@@ -187,32 +187,10 @@ fn inject(
             out.write_all(&frame)?;
             return Ok(true);
         }
-        "flood" => {
-            let mut batch = Vec::with_capacity(1 << 20);
-            for i in 0..arg {
-                batch.extend_from_slice(&line(&json!({"jsonrpc": "2.0",
-                    "method": "notifications/message",
-                    "params": {"level": "info", "data": i}})));
-                if batch.len() >= 1 << 20 {
-                    out.write_all(&batch)?;
-                    batch.clear();
-                }
-            }
-            out.write_all(&batch)?;
-        }
+        "flood" => write_logs(out, arg, |i| json!(i))?,
         "flood-kib" => {
             let pad = "x".repeat(1000);
-            let mut batch = Vec::with_capacity(1 << 20);
-            for i in 0..arg {
-                batch.extend_from_slice(&line(&json!({"jsonrpc": "2.0",
-                    "method": "notifications/message",
-                    "params": {"level": "info", "data": {"seq": i, "pad": pad}}})));
-                if batch.len() >= 1 << 20 {
-                    out.write_all(&batch)?;
-                    batch.clear();
-                }
-            }
-            out.write_all(&batch)?;
+            write_logs(out, arg, |i| json!({"seq": i, "pad": pad}))?;
         }
         "bad-lines" => {
             let chunk = b"this is not json\n".repeat(4096);
@@ -254,6 +232,36 @@ fn inject(
     Ok(false)
 }
 
+/// Writes `n` log notifications whose `data` is `data(i)`.
+fn write_logs(
+    out: &mut impl Write,
+    n: usize,
+    data: impl Fn(usize) -> serde_json::Value,
+) -> std::io::Result<()> {
+    write_lines(out, n, |i| {
+        line(&json!({"jsonrpc": "2.0",
+            "method": "notifications/message",
+            "params": {"level": "info", "data": data(i)}}))
+    })
+}
+
+/// Writes the `n` lines `line(i)`, a megabyte at a time.
+fn write_lines(
+    out: &mut impl Write,
+    n: usize,
+    line: impl Fn(usize) -> Vec<u8>,
+) -> std::io::Result<()> {
+    let mut batch = Vec::with_capacity(1 << 20);
+    for i in 0..n {
+        batch.extend_from_slice(&line(i));
+        if batch.len() >= 1 << 20 {
+            out.write_all(&batch)?;
+            batch.clear();
+        }
+    }
+    out.write_all(&batch)
+}
+
 /// The `broken-answer` line for the call `id`.
 fn broken_answer(case: &str, id: &serde_json::Value) -> Vec<u8> {
     let mut line = match case {
@@ -292,21 +300,14 @@ fn ping_storm() {
         .and_then(|a| a.parse().ok())
         .expect("ping-storm N");
     let mut out = std::io::stdout().lock();
-    let mut batch = Vec::with_capacity(1 << 20);
-    for i in 0..n {
-        batch.extend_from_slice(
-            format!("{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"ping\"}}\n").as_bytes(),
-        );
-        if batch.len() >= 1 << 20 {
-            // Blocks once the client stops reading: the point of the mode.
-            if out.write_all(&batch).is_err() {
-                return;
-            }
-            batch.clear();
-        }
+    // Blocks once the client stops reading: the point of the mode.
+    let ping = |i| format!("{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"ping\"}}\n").into_bytes();
+    if write_lines(&mut out, n, ping)
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        return;
     }
-    let _ = out.write_all(&batch);
-    let _ = out.flush();
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
