@@ -566,3 +566,19 @@ fn violation_details_are_capped_whatever_the_server_quotes() {
     assert_eq!(details.len(), 3, "{events:#?}");
     assert!(details.iter().all(|n| *n < 1100), "{details:?}");
 }
+
+#[test]
+fn what_the_server_sent_is_quoted_without_control_characters() {
+    let mut raw = legacy_raw(Config::default());
+    raw.feed("\u{1b}[2J\u{1b}]0;owned\u{7} banner \u{0} end");
+    let events = raw.take_events();
+    let detail = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Violation(v) => Some(v.detail.clone()),
+            _ => None,
+        })
+        .expect("reported");
+    assert!(!detail.chars().any(|c| c.is_control()), "{detail:?}");
+    assert!(detail.contains("\\u{1b}[2J"), "{detail}");
+}

@@ -798,13 +798,30 @@ fn capped(detail: String) -> String {
 }
 
 /// The first `max` characters of `text`, for error messages.
+///
+/// Control characters are written as escapes (`\u{1b}`): what a server
+/// sends ends up on terminals and in logs, where a raw escape sequence
+/// could rewrite what is shown.
 fn snippet(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
+    let (head, cut) = if text.len() <= max {
+        (text, false)
+    } else {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        (&text[..end], true)
+    };
+    let mut out = String::with_capacity(head.len());
+    for c in head.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
     }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
+    if cut {
+        out.push_str(&format!("… ({} bytes)", text.len()));
     }
-    format!("{}… ({} bytes)", &text[..cut], text.len())
+    out
 }
