@@ -14,7 +14,7 @@
 //!   `Limits::max_unwritten_replies`.
 //!
 //! Each must leave the process's peak memory within [`BOUND`] of where it
-//! started; unbounded, the first and the last took it past 600 and 200 MiB.
+//! started; unbounded, the first and the last took `mcp` to 600 and 198 MiB.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
