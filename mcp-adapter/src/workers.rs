@@ -21,7 +21,8 @@ pub const KEEP: Duration = Duration::from_secs(2);
 /// The most threads kept waiting for a job.
 pub const MAX_IDLE: usize = 32;
 
-type Job = Box<dyn FnOnce() + Send>;
+/// A job, and what to tell once it has ended.
+type Job = (Box<dyn FnOnce() + Send>, Arc<Done>);
 
 /// Threads waiting for a job, the latest first out (its stack is warm).
 static IDLE: Mutex<Vec<(ThreadId, Sender<Job>)>> = Mutex::new(Vec::new());
@@ -79,12 +80,7 @@ impl Worker {
 /// waits. A panic in `job` ends the job, not the thread.
 pub fn spawn(job: impl FnOnce() + Send + 'static) -> std::io::Result<Worker> {
     let done = Arc::new(Done::default());
-    let signal = done.clone();
-    let mut job: Job = Box::new(move || {
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
-        *signal.ended.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        signal.signal.notify_all();
-    });
+    let mut job: Job = (Box::new(job), done.clone());
     loop {
         let Some((thread, tx)) = idle().pop() else {
             break;
@@ -109,13 +105,23 @@ fn work(first: Job) {
     let (tx, rx) = mpsc::channel::<Job>();
     let mut job = first;
     loop {
-        job();
-        {
+        let (run, done) = job;
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(run));
+        // Back on the list before the job is seen to have ended: whoever
+        // waited for it and starts the next job finds this thread.
+        let keep = {
             let mut idle = idle();
-            if idle.len() >= MAX_IDLE {
-                return;
+            let keep = idle.len() < MAX_IDLE;
+            if keep {
+                idle.push((me, tx.clone()));
             }
-            idle.push((me, tx.clone()));
+            keep
+        };
+        *done.ended.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        done.signal.notify_all();
+        drop(done);
+        if !keep {
+            return;
         }
         job = match rx.recv_timeout(KEEP) {
             Ok(j) => j,
