@@ -90,7 +90,7 @@ impl Backlog {
             },
             (_, item) => item,
         };
-        if !matches!(item, Dispatch::Reply(..)) {
+        if !matches!(item, Dispatch::Reply(..) | Dispatch::Barrier(_)) {
             self.events += 1;
             self.bytes = self.bytes.saturating_add(weight);
         }
@@ -100,7 +100,7 @@ impl Backlog {
     /// The oldest item put aside.
     pub(crate) fn pop(&mut self) -> Option<(Dispatch, usize)> {
         let (item, weight) = self.waiting.pop_front()?;
-        if !matches!(item, Dispatch::Reply(..)) {
+        if !matches!(item, Dispatch::Reply(..) | Dispatch::Barrier(_)) {
             self.events = self.events.saturating_sub(1);
             self.bytes = self.bytes.saturating_sub(weight);
         }

@@ -70,9 +70,12 @@ pub enum Dispatch {
     Event(Event),
     /// A progress report for one call's callback.
     Progress(ProgressFn, ProgressNotificationParams),
-    /// The answer to a call with a progress callback, delivered after the
-    /// callbacks queued before it, so none runs after the caller has moved on.
+    /// The answer to a call, delivered after the callbacks queued before
+    /// it, so none runs after the caller has moved on.
     Reply(ReplyFn, Result<Reply, Error>),
+    /// Run once every callback queued before it has run
+    /// (`flush_callbacks`).
+    Barrier(Box<dyn FnOnce() + Send>),
 }
 
 /// The dispatcher's queue. Its thread starts with the first item: a
@@ -118,6 +121,11 @@ impl Dispatcher {
             }),
         };
         (d, thread)
+    }
+
+    /// Whether no callback is queued or running.
+    pub fn is_idle(&self) -> bool {
+        self.load.items.load(Ordering::SeqCst) == 0
     }
 
     /// Whether the queue takes another item now (it always takes one when
@@ -209,6 +217,7 @@ fn run(
             }
             Dispatch::Progress(cb, p) => guarded(&mut || cb(&p)),
             Dispatch::Reply(reply, result) => reply(result),
+            Dispatch::Barrier(done) => done(),
         }
         load.ran(weight);
     }

@@ -37,5 +37,5 @@ pub use status::{State, Status};
 pub mod __private {
     pub use mcp_proto::handler::{InputHandler, NotificationHandler};
     pub use mcp_proto::model::{Implementation, ServerCapabilities};
-    pub use mcp_proto::{Config, Era, HttpTransport, ProtocolVersion, Ready};
+    pub use mcp_proto::{Config, Era, HandshakeResult, HttpTransport, ProtocolVersion, Ready};
 }

@@ -73,6 +73,12 @@ pub enum Input {
     },
     /// The dispatcher has room again (its hook was called).
     Resume,
+    /// Call `done` once every callback for what the client has taken in so
+    /// far has run (at once when no callback is queued or running).
+    Flush {
+        /// Called on the dispatcher's thread, or on the session's.
+        done: Box<dyn FnOnce() + Send>,
+    },
     /// The server's output ended.
     Eof,
     /// Writing to the server failed.
@@ -304,6 +310,15 @@ impl Session {
             }
             Input::Written { replies } => self.backlog.written(replies),
             Input::Resume => self.pump(),
+            Input::Flush { done } => {
+                // Whatever the core still holds goes to the callbacks first.
+                self.take_output();
+                if self.dispatcher.is_some() {
+                    self.dispatch(Dispatch::Barrier(done), 0);
+                } else {
+                    done();
+                }
+            }
             Input::Eof => self.life.on_eof(now),
             Input::WriteFailed => {
                 if !self.core.is_closed() {
@@ -427,7 +442,8 @@ impl Session {
     }
 
     /// Ends the session: every call still waiting learns why it will never
-    /// be answered, and the dispatcher's queue closes.
+    /// be answered, and the dispatcher's queue closes (what it holds still
+    /// runs, barriers included).
     pub fn finish(&mut self) {
         self.take_output();
         self.io.clear();
@@ -464,13 +480,20 @@ impl Session {
             .unwrap_or(CloseReason::ClosedByUser)
     }
 
-    /// Answers a waiting call. Calls with a progress callback are answered
-    /// through the dispatcher, behind their last progress report.
+    /// Answers a waiting call, behind the callbacks queued before its
+    /// answer (its progress reports, and what the notification handler has
+    /// yet to hear), so that none runs after the caller has moved on. With
+    /// nothing queued it is answered at once. A call made from inside a
+    /// callback is always answered at once: the callbacks behind which it
+    /// would wait cannot run until it returns.
     fn deliver(&mut self, w: Waiting, result: Result<Reply, Error>) {
         if w.from_callback {
             self.backlog.nested_call(false);
+            return self.answer(w.reply, result);
         }
-        if w.progress.is_some() && self.dispatcher.is_some() {
+        let queued =
+            self.dispatcher.as_ref().is_some_and(|d| !d.is_idle()) || !self.backlog.is_empty();
+        if queued || (w.progress.is_some() && self.dispatcher.is_some()) {
             return self.dispatch(Dispatch::Reply(w.reply, result), 0);
         }
         self.answer(w.reply, result);
@@ -514,10 +537,13 @@ impl Session {
             Some(d) => d.send(item, weight).err(),
             None => Some(item),
         };
-        // No dispatcher to be had: a call is answered directly; callbacks
-        // are lost with the thread that would have run them.
-        if let Some(Dispatch::Reply(reply, result)) = refused {
-            self.answer(reply, result);
+        // No dispatcher to be had: a call is answered directly, a barrier
+        // passed at once; callbacks are lost with the thread that would
+        // have run them.
+        match refused {
+            Some(Dispatch::Reply(reply, result)) => self.answer(reply, result),
+            Some(Dispatch::Barrier(done)) => done(),
+            _ => {}
         }
     }
 
@@ -562,22 +588,20 @@ impl Session {
                 let handler = self.input.clone();
                 let answers = self.answers.clone();
                 // A human may take minutes: answer on a thread of its own.
-                let spawned =
-                    handler.map(|handler| {
-                        std::thread::Builder::new()
-                            .name("mcp-input".into())
-                            .spawn(move || {
-                                // A panicking handler refuses, rather than
-                                // leaving the call waiting for an answer.
-                                let answer = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                    handler.answer(&n.request)
-                                }))
-                                .unwrap_or_else(|_| InputAnswer::Refuse {
-                                    reason: Some("the client's input handler failed".into()),
-                                });
-                                answers(id, answer);
-                            })
-                    });
+                let spawned = handler.map(|handler| {
+                    std::thread::Builder::new()
+                        .name("mcp-input".into())
+                        .spawn(move || {
+                            // A panicking handler refuses, rather than
+                            // leaving the call waiting for an answer.
+                            let answer =
+                                std::panic::catch_unwind(AssertUnwindSafe(|| handler.answer(&n)))
+                                    .unwrap_or_else(|_| InputAnswer::Refuse {
+                                        reason: Some("the client's input handler failed".into()),
+                                    });
+                            answers(id, answer);
+                        })
+                });
                 if !matches!(spawned, Some(Ok(_))) {
                     let _ = self.core.provide_input(
                         Instant::now(),

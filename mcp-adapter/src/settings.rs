@@ -76,17 +76,16 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
-    /// The configuration with the input handler's capabilities: a client
-    /// declares elicitation, sampling and roots exactly when it can answer
-    /// them.
+    /// The configuration with the capabilities the client declares, by
+    /// the one rule of [`mcp_proto::handler::declared_capabilities`]: the
+    /// configuration's, with elicitation, sampling and roots from the
+    /// input handler only when the configuration declares none of them.
     pub fn effective_config(&self) -> Config {
         let mut config = self.config.clone();
-        if let Some(h) = &self.input {
-            let caps = h.capabilities();
-            config.capabilities.elicitation = caps.elicitation;
-            config.capabilities.sampling = caps.sampling;
-            config.capabilities.roots = caps.roots;
-        }
+        config.capabilities = mcp_proto::handler::declared_capabilities(
+            &self.config.capabilities,
+            self.input.as_deref(),
+        );
         config
     }
 
@@ -123,8 +122,9 @@ pub struct Closed {
 macro_rules! builder_setters {
     () => {
         /// The core's configuration (client info, timeouts, limits, ...).
-        /// Capabilities for elicitation, sampling and roots come from the
-        /// input handler, if one is set.
+        /// Its capabilities are declared as they are; if it declares none
+        /// of elicitation, sampling and roots, those come from the input
+        /// handler (see `mcp_proto::handler::declared_capabilities`).
         pub fn config(mut self, config: $crate::__private::Config) -> Self {
             self.settings.config = config;
             self
@@ -133,7 +133,10 @@ macro_rules! builder_setters {
         /// Who answers the server's input requests (elicitation, sampling,
         /// roots). Without one they are refused, as the spec says. Each
         /// request is answered on a thread of its own, since a human may be
-        /// typing.
+        /// typing, and is told which call it is for and how it arrived
+        /// (`mcp_proto::InputNeeded`). The handler's capabilities are
+        /// declared unless the configuration declares input capabilities
+        /// itself.
         pub fn input_handler(
             mut self,
             handler: impl $crate::__private::InputHandler + 'static,
@@ -189,6 +192,15 @@ macro_rules! client_accessors {
         /// What the server said when it became ready.
         pub fn ready(&self) -> Option<$crate::__private::Ready> {
             self.inner.status.with(|s| s.ready.clone())
+        }
+
+        /// The server's answer that made the connection ready, as it was
+        /// sent: the `initialize` result of a legacy server, the
+        /// `server/discover` result of a 2026-07-28 one, raw and typed
+        /// (everything `ready()` leaves out: `supportedVersions`, `ttlMs`,
+        /// `cacheScope`, `_meta`, ...).
+        pub fn handshake(&self) -> Option<$crate::__private::HandshakeResult> {
+            self.ready().map(|r| r.handshake)
         }
 
         /// Over HTTP, once ready: Streamable HTTP, or the 2024-11-05 HTTP+SSE

@@ -125,6 +125,7 @@ impl Builder {
     ) -> Result<Client, Error> {
         let limit = handshake_limit(core.config());
         let settings = self.settings;
+        let heard = settings.notifications.is_some();
 
         let (tx, rx) = mpsc::channel::<Msg>();
         let status = Arc::new(Status::default());
@@ -249,7 +250,15 @@ impl Builder {
             .status
             .with(mcp_adapter::State::startup_failure);
         match failure {
-            None => Ok(client),
+            None => {
+                // What the handshake brought (its wire records, early logs)
+                // has reached the handler by the time the client is handed
+                // over.
+                if heard {
+                    client.flush_callbacks();
+                }
+                Ok(client)
+            }
             Some(reason) => {
                 let report = client.close();
                 Err(Error::startup(reason, url, report.exit, report.stderr))
@@ -505,6 +514,36 @@ impl Client {
             #[cfg(unix)]
             lead,
         })
+    }
+
+    /// Waits until every callback for what the client has received so far
+    /// has run: notifications, progress, violations, wire records. A call
+    /// already returns only after the callbacks for what arrived before its
+    /// answer; this is for what arrives between calls (a log notification,
+    /// the `--wire` record of `notifications/initialized`). Returns at once
+    /// when called from inside a callback, which would otherwise wait for
+    /// itself.
+    ///
+    /// ```no_run
+    /// # let client: mcp_blocking::Client = todo!();
+    /// client.flush_callbacks();
+    /// ```
+    pub fn flush_callbacks(&self) {
+        if mcp_adapter::dispatch::in_callback() {
+            return;
+        }
+        let (tx, rx) = mpsc::channel::<()>();
+        let done = Box::new(move || {
+            let _ = tx.send(());
+        });
+        let input = Input::Flush { done };
+        if self.inner.direct {
+            drop(self.inner.conn.direct(input));
+        } else if self.inner.tx.send(Msg::Session(input)).is_err() {
+            return;
+        }
+        // Dropped unsent when the connection is over: nothing is queued.
+        let _ = rx.recv();
     }
 
     /// Tells the server the client's roots changed (legacy servers; a no-op

@@ -11,7 +11,7 @@ use mcp_switch::mcp_proto::model::{
     JsonObject, ListRootsResult, NumberKind, PrimitiveSchemaDefinition, Root, RootsCapability,
     SamplingCapability, SamplingContent,
 };
-use mcp_switch::mcp_proto::InputAnswer;
+use mcp_switch::mcp_proto::{InputAnswer, InputNeeded};
 use serde_json::{json, Value};
 
 use crate::term::Term;
@@ -41,7 +41,8 @@ impl InputHandler for TerminalAnswers {
         }
     }
 
-    fn answer(&self, request: &InputRequest) -> InputAnswer {
+    fn answer(&self, input: &InputNeeded) -> InputAnswer {
+        let request = &input.request;
         match request {
             InputRequest::ListRoots(_) => {
                 let cwd = std::env::current_dir()

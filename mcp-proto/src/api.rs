@@ -124,12 +124,19 @@ pub trait Operations {
     }
 
     /// A request by method name; the result as JSON.
+    ///
+    /// A method the negotiated revision does not have (`ping` at
+    /// 2026-07-28, say) fails with `RequestError::NotInRevision` without
+    /// being sent, unless `Config::enforce_revision` is off.
     fn request_raw(&self, method: &str, params: JsonObject) -> Self::Outcome<Value> {
         self.run(Ok(Call::raw(method, params)), self.call_options())
     }
 
-    /// Checks the server is alive (`ping`, or `server/discover` in the
-    /// modern era).
+    /// Checks the server is alive: `ping` in the legacy era; in the
+    /// 2026-07-28 era, which removed `ping`, a `server/discover` (its
+    /// result is not kept: read the handshake's from `ready()`). To send a
+    /// literal `ping` to a modern server, turn `Config::enforce_revision`
+    /// off and use `request_raw("ping", ..)`.
     fn ping(&self) -> Self::Outcome<EmptyResult> {
         self.run(Ok(Call::Ping), self.call_options())
     }

@@ -126,6 +126,14 @@ pub struct Config {
     /// Refuse to send a method the server did not advertise (the spec's
     /// "respect negotiated capabilities"). Default true.
     pub enforce_capabilities: bool,
+    /// Refuse to send a method the negotiated revision does not have
+    /// (`RequestError::NotInRevision`): `ping`, `resources/subscribe` or
+    /// `logging/setLevel` to a 2026-07-28 server, `subscriptions/listen` to
+    /// a legacy one. Default true. Turn it off to send such a method
+    /// anyway with `request_raw`, for a server known to accept it (the
+    /// typed operations still speak each era's way: `ping()` is
+    /// `server/discover` in the modern era whatever this says).
+    pub enforce_revision: bool,
     /// Honour `ttlMs`/`cacheScope` on list and read results. Default true.
     pub cache: bool,
     /// Most bytes of results kept in the cache. Default 16 MiB.
@@ -158,6 +166,7 @@ impl Default for Config {
             max_input_rounds: 16,
             max_pages: 1000,
             enforce_capabilities: true,
+            enforce_revision: true,
             cache: true,
             cache_max_bytes: 16 * 1024 * 1024,
             tolerance: Tolerance::Lenient,
@@ -225,6 +234,27 @@ impl Config {
     /// Turns the wire tap on or off.
     pub fn with_wire_tap(mut self, on: bool) -> Self {
         self.wire_tap = on;
+        self
+    }
+
+    /// Turns the wire tap on with nothing left out: no key redacted, no
+    /// frame shortened, so `Event::Wire` records carry every frame byte for
+    /// byte. For debugging a conversation, or recording one to compare;
+    /// **never for production logs**: the records then hold whatever
+    /// secrets cross the wire (tokens, passwords, API keys) and frames of
+    /// any size (up to `Limits::max_frame_size` each).
+    ///
+    /// ```
+    /// use mcp_proto::Config;
+    ///
+    /// let cfg = Config::default().with_raw_wire_tap();
+    /// assert!(cfg.wire_tap && cfg.redact_keys.is_empty());
+    /// assert_eq!(cfg.limits.max_wire_record, usize::MAX);
+    /// ```
+    pub fn with_raw_wire_tap(mut self) -> Self {
+        self.wire_tap = true;
+        self.redact_keys.clear();
+        self.limits.max_wire_record = usize::MAX;
         self
     }
 

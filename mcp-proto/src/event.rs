@@ -6,9 +6,9 @@ use serde::de::DeserializeOwned;
 use crate::error::{CloseReason, RequestError, Violation};
 use crate::http::{ExchangeId, HttpRequest};
 use crate::model::{
-    ElicitationCompleteNotificationParams, Implementation, InputRequest,
-    LoggingMessageNotificationParams, ProgressNotificationParams,
-    ResourceUpdatedNotificationParams, ServerCapabilities, TaskStatusNotificationParams,
+    DiscoverResult, ElicitationCompleteNotificationParams, ErrorObject, Implementation,
+    InitializeResult, InputRequest, LoggingMessageNotificationParams, ProgressNotificationParams,
+    RequestId, ResourceUpdatedNotificationParams, ServerCapabilities, TaskStatusNotificationParams,
 };
 use crate::raw::RawJson;
 use crate::version::{Era, ProtocolVersion};
@@ -192,6 +192,68 @@ pub struct Ready {
     pub capabilities_known: bool,
     /// The server's usage instructions.
     pub instructions: Option<String>,
+    /// The answer that made the connection ready, as the server sent it:
+    /// everything the fields above leave out (`supportedVersions`,
+    /// `ttlMs`, `cacheScope`, `_meta`, fields of later revisions) is here.
+    pub handshake: HandshakeResult,
+}
+
+/// The server's answer that made a connection ready, as received.
+///
+/// ```
+/// use mcp_proto::{HandshakeResult, RawJson};
+///
+/// let raw = RawJson::from_string(r#"{"protocolVersion":"2025-11-25","capabilities":{},
+///     "serverInfo":{"name":"s","version":"1"},"_meta":{"x":1}}"#.to_owned());
+/// let handshake = HandshakeResult::Initialize(raw);
+/// assert_eq!(handshake.method(), "initialize");
+/// assert_eq!(handshake.initialize().unwrap().server_info.name, "s");
+/// assert!(handshake.raw().unwrap().get().contains(r#""_meta":{"x":1}"#));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandshakeResult {
+    /// A legacy server's result for `initialize`.
+    Initialize(RawJson),
+    /// A 2026-07-28 server's result for `server/discover`.
+    Discover(RawJson),
+    /// A 2026-07-28 server answered `server/discover` with an error that
+    /// only a modern server gives: its era is known, its capabilities are
+    /// not.
+    DiscoverError(ErrorObject),
+}
+
+impl HandshakeResult {
+    /// The method it answered.
+    pub fn method(&self) -> &'static str {
+        match self {
+            HandshakeResult::Initialize(_) => "initialize",
+            HandshakeResult::Discover(_) | HandshakeResult::DiscoverError(_) => "server/discover",
+        }
+    }
+
+    /// The result as received (`None` for an error).
+    pub fn raw(&self) -> Option<&RawJson> {
+        match self {
+            HandshakeResult::Initialize(r) | HandshakeResult::Discover(r) => Some(r),
+            HandshakeResult::DiscoverError(_) => None,
+        }
+    }
+
+    /// The `initialize` result, typed.
+    pub fn initialize(&self) -> Option<InitializeResult> {
+        match self {
+            HandshakeResult::Initialize(r) => r.decode().ok(),
+            _ => None,
+        }
+    }
+
+    /// The `server/discover` result, typed.
+    pub fn discover(&self) -> Option<DiscoverResult> {
+        match self {
+            HandshakeResult::Discover(r) => r.decode().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// A successful answer to a call.
@@ -218,12 +280,41 @@ impl Reply {
 pub struct InputNeeded {
     /// Answer with this id.
     pub id: InputId,
-    /// The call the input is for, when the server tied it to one (2026-07-28
-    /// `input_required`, 2025-11-25 URL elicitation errors). Legacy
-    /// server-to-client requests are not tied to a call.
+    /// The call the input is for, when it is known: always for a 2026-07-28
+    /// `input_required` round and a 2025-11-25 URL elicitation error; for a
+    /// legacy server-to-client request, when it came over HTTP on the
+    /// response stream of a call. Over stdio a legacy server's request
+    /// names no call.
     pub call: Option<CallId>,
+    /// That call's method (`tools/call`, ...).
+    pub call_method: Option<String>,
+    /// How the request arrived, which decides how the answer travels.
+    pub via: InputVia,
     /// What the server asks for.
     pub request: InputRequest,
+}
+
+/// How an input request reached the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputVia {
+    /// A server-to-client request (legacy revisions), with the server's id
+    /// for it; the answer goes back as a JSON-RPC response.
+    ServerRequest {
+        /// The server's request id.
+        id: RequestId,
+    },
+    /// An entry of a 2026-07-28 `input_required` result; the answer goes
+    /// back when the call is retried with `inputResponses`.
+    InputRequired {
+        /// The entry's key in `inputRequests`.
+        key: String,
+        /// Which round of the call asked (1 for the first).
+        round: u32,
+    },
+    /// A 2025-11-25 URL-elicitation-required error (-32042) on the call;
+    /// the call is retried once the user has been to the URL.
+    UrlElicitationRequired,
 }
 
 /// A server notification other than progress (which is `Event::Progress`).

@@ -6,10 +6,39 @@
 //! (answers may take a human's time), hands the answer to
 //! [`Client::provide_input`](crate::Client::provide_input), and passes events
 //! to [`dispatch`].
+//!
+//! # Which capabilities a client declares
+//!
+//! One rule, in one place ([`declared_capabilities`]): the capabilities
+//! in `Config::capabilities` are declared as they are. The input
+//! capabilities (elicitation, sampling, roots) come from the input
+//! handler's [`capabilities`](InputHandler::capabilities) only when the
+//! configuration declares none of the three. So a program that wants an
+//! exact declaration writes it in the configuration; one that does not
+//! care declares what its handler answers.
+//!
+//! ```
+//! use mcp_proto::handler::{declared_capabilities, InputHandlers};
+//! use mcp_proto::model::{ClientCapabilities, ElicitationCapability, JsonObject};
+//!
+//! let handler = InputHandlers::new()
+//!     .on_elicit(|_| mcp_proto::model::ElicitResult::decline())
+//!     .on_roots(Vec::new);
+//! // Nothing in the configuration: the handler's.
+//! let caps = declared_capabilities(&ClientCapabilities::default(), Some(&handler));
+//! assert!(caps.elicitation.is_some() && caps.roots.is_some());
+//! // Elicitation in the configuration: exactly that, no roots.
+//! let mine = ClientCapabilities {
+//!     elicitation: Some(ElicitationCapability { form: Some(JsonObject::new()), ..Default::default() }),
+//!     ..ClientCapabilities::default()
+//! };
+//! let caps = declared_capabilities(&mine, Some(&handler));
+//! assert_eq!(caps, mine);
+//! ```
 
 use std::sync::Arc;
 
-use crate::event::{CallId, Event, Notification};
+use crate::event::{CallId, Event, InputNeeded, Notification};
 use crate::model::{
     ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, ElicitationCapability, InputRequest, JsonObject, ListRootsResult,
@@ -21,20 +50,44 @@ use crate::{InputAnswer, Violation, WireRecord};
 ///
 /// Whatever the era, the request arrives here once and the answer goes back
 /// the way the era needs. [`capabilities`](InputHandler::capabilities) says
-/// what to declare; requests for anything undeclared never reach the handler.
+/// what to declare (see [the rule](self#which-capabilities-a-client-declares));
+/// requests for anything undeclared never reach the handler.
 pub trait InputHandler: Send + Sync {
     /// The client capabilities this handler answers for.
     fn capabilities(&self) -> ClientCapabilities;
 
-    /// Answers one request. May block (for example on a human); adapters call
-    /// it off their driving thread or task.
-    fn answer(&self, request: &InputRequest) -> InputAnswer;
+    /// Answers one request: `input.request` is what the server asks;
+    /// `input.call` and `input.call_method` the call it is for, when known;
+    /// `input.via` how it arrived (a legacy server request, or a 2026-07-28
+    /// `input_required` round). May block (for example on a human);
+    /// adapters call it off their driving thread or task.
+    fn answer(&self, input: &InputNeeded) -> InputAnswer;
 }
 
-type ElicitFn = dyn Fn(&ElicitRequestParams) -> ElicitResult + Send + Sync;
-type SampleFn =
-    dyn Fn(&CreateMessageRequestParams) -> Result<CreateMessageResult, String> + Send + Sync;
-type RootsFn = dyn Fn() -> Vec<Root> + Send + Sync;
+/// The capabilities a client declares, by
+/// [the rule](self#which-capabilities-a-client-declares): `config` as it
+/// is, with elicitation, sampling and roots from `handler` only when
+/// `config` declares none of them.
+pub fn declared_capabilities(
+    config: &ClientCapabilities,
+    handler: Option<&dyn InputHandler>,
+) -> ClientCapabilities {
+    let mut caps = config.clone();
+    let asked = caps.elicitation.is_some() || caps.sampling.is_some() || caps.roots.is_some();
+    if let (false, Some(h)) = (asked, handler) {
+        let theirs = h.capabilities();
+        caps.elicitation = theirs.elicitation;
+        caps.sampling = theirs.sampling;
+        caps.roots = theirs.roots;
+    }
+    caps
+}
+
+type ElicitFn = dyn Fn(&ElicitRequestParams, &InputNeeded) -> ElicitResult + Send + Sync;
+type SampleFn = dyn Fn(&CreateMessageRequestParams, &InputNeeded) -> Result<CreateMessageResult, String>
+    + Send
+    + Sync;
+type RootsFn = dyn Fn(&InputNeeded) -> Vec<Root> + Send + Sync;
 
 /// An [`InputHandler`] made of closures; each one set declares its
 /// capability.
@@ -77,8 +130,28 @@ impl InputHandlers {
 
     /// Answers form-mode elicitations (and declares `elicitation.form`).
     pub fn on_elicit(
-        mut self,
+        self,
         f: impl Fn(&ElicitRequestParams) -> ElicitResult + Send + Sync + 'static,
+    ) -> Self {
+        self.on_elicit_with_context(move |p, _| f(p))
+    }
+
+    /// As [`on_elicit`](Self::on_elicit), told which call the request is
+    /// for and how it arrived.
+    ///
+    /// ```
+    /// use mcp_proto::handler::InputHandlers;
+    /// use mcp_proto::model::ElicitResult;
+    ///
+    /// let handlers = InputHandlers::new().on_elicit_with_context(|_params, input| {
+    ///     eprintln!("asked during {:?} ({:?}), via {:?}", input.call, input.call_method, input.via);
+    ///     ElicitResult::decline()
+    /// });
+    /// # let _ = handlers;
+    /// ```
+    pub fn on_elicit_with_context(
+        mut self,
+        f: impl Fn(&ElicitRequestParams, &InputNeeded) -> ElicitResult + Send + Sync + 'static,
     ) -> Self {
         self.elicit = Some(Arc::new(f));
         self
@@ -94,8 +167,20 @@ impl InputHandlers {
 
     /// Answers sampling requests; `Err(reason)` refuses.
     pub fn on_sample(
-        mut self,
+        self,
         f: impl Fn(&CreateMessageRequestParams) -> Result<CreateMessageResult, String>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.on_sample_with_context(move |p, _| f(p))
+    }
+
+    /// As [`on_sample`](Self::on_sample), told which call the request is
+    /// for and how it arrived.
+    pub fn on_sample_with_context(
+        mut self,
+        f: impl Fn(&CreateMessageRequestParams, &InputNeeded) -> Result<CreateMessageResult, String>
             + Send
             + Sync
             + 'static,
@@ -105,7 +190,16 @@ impl InputHandlers {
     }
 
     /// Answers roots requests.
-    pub fn on_roots(mut self, f: impl Fn() -> Vec<Root> + Send + Sync + 'static) -> Self {
+    pub fn on_roots(self, f: impl Fn() -> Vec<Root> + Send + Sync + 'static) -> Self {
+        self.on_roots_with_context(move |_| f())
+    }
+
+    /// As [`on_roots`](Self::on_roots), told which call the request is for
+    /// and how it arrived.
+    pub fn on_roots_with_context(
+        mut self,
+        f: impl Fn(&InputNeeded) -> Vec<Root> + Send + Sync + 'static,
+    ) -> Self {
         self.roots = Some(Arc::new(f));
         self
     }
@@ -135,13 +229,13 @@ impl InputHandler for InputHandlers {
         }
     }
 
-    fn answer(&self, request: &InputRequest) -> InputAnswer {
-        match request {
+    fn answer(&self, input: &InputNeeded) -> InputAnswer {
+        match &input.request {
             InputRequest::Elicit(p) => match &self.elicit {
-                Some(f) => InputAnswer::Elicit(f(p)),
+                Some(f) => InputAnswer::Elicit(f(p, input)),
                 None => InputAnswer::Refuse { reason: None },
             },
-            InputRequest::Sample(p) => match self.sample.as_ref().map(|f| f(p)) {
+            InputRequest::Sample(p) => match self.sample.as_ref().map(|f| f(p, input)) {
                 Some(Ok(r)) => InputAnswer::Sample(r),
                 Some(Err(reason)) => InputAnswer::Refuse {
                     reason: Some(reason),
@@ -149,7 +243,7 @@ impl InputHandler for InputHandlers {
                 None => InputAnswer::Refuse { reason: None },
             },
             InputRequest::ListRoots(_) => match &self.roots {
-                Some(f) => InputAnswer::Roots(ListRootsResult::new(f())),
+                Some(f) => InputAnswer::Roots(ListRootsResult::new(f(input))),
                 None => InputAnswer::Refuse { reason: None },
             },
         }
@@ -241,6 +335,52 @@ mod tests {
     use super::*;
     use crate::model::EmptyParams;
 
+    fn roots_request() -> InputNeeded {
+        InputNeeded {
+            id: crate::InputId(1),
+            call: Some(CallId(7)),
+            call_method: Some("tools/call".into()),
+            via: crate::InputVia::ServerRequest {
+                id: crate::model::RequestId::Number(3),
+            },
+            request: InputRequest::ListRoots(EmptyParams::default()),
+        }
+    }
+
+    #[test]
+    fn the_context_reaches_closures_that_ask_for_it() {
+        let h = InputHandlers::new().on_roots_with_context(|input| {
+            vec![Root::new(format!(
+                "file:///{}/{}",
+                input.call.map_or(0, |c| c.0),
+                input.call_method.as_deref().unwrap_or("-")
+            ))]
+        });
+        match h.answer(&roots_request()) {
+            InputAnswer::Roots(r) => assert_eq!(r.roots[0].uri, "file:///7/tools/call"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_configuration_decides_unless_it_declares_no_input_capability() {
+        let handler = InputHandlers::new()
+            .on_elicit(|_| ElicitResult::decline())
+            .on_sample(|_| Err("no model".into()));
+        let none = ClientCapabilities::default();
+        let caps = declared_capabilities(&none, Some(&handler));
+        assert!(caps.elicitation.is_some() && caps.sampling.is_some() && caps.roots.is_none());
+        let roots_only = ClientCapabilities {
+            roots: Some(RootsCapability::default()),
+            ..ClientCapabilities::default()
+        };
+        assert_eq!(
+            declared_capabilities(&roots_only, Some(&handler)),
+            roots_only
+        );
+        assert_eq!(declared_capabilities(&none, None), none);
+    }
+
     #[test]
     fn closures_declare_what_they_answer_and_refuse_the_rest() {
         let h = InputHandlers::new()
@@ -253,7 +393,7 @@ mod tests {
             .is_some_and(|e| e.supports_url() && e.supports_form()));
         assert!(caps.roots.is_none() && caps.sampling.is_none());
         assert!(matches!(
-            h.answer(&InputRequest::ListRoots(EmptyParams::default())),
+            h.answer(&roots_request()),
             InputAnswer::Refuse { .. }
         ));
         let h = InputHandlers::new()
@@ -263,7 +403,7 @@ mod tests {
             h.capabilities().roots.and_then(|r| r.list_changed),
             Some(true)
         );
-        match h.answer(&InputRequest::ListRoots(EmptyParams::default())) {
+        match h.answer(&roots_request()) {
             InputAnswer::Roots(r) => assert_eq!(r.roots[0].uri, "file:///x"),
             other => panic!("{other:?}"),
         }

@@ -157,7 +157,8 @@ pub use client::{Client, HttpTransport, InputAnswer, SubscribeOutcome, Subscript
 pub use config::{CachePolicy, Config, EraPreference, Limits, RequestOptions, Tolerance};
 pub use error::{CloseReason, HandshakeError, RequestError, UsageError, Violation, ViolationKind};
 pub use event::{
-    CallId, Direction, Event, InputId, InputNeeded, Notification, Output, Ready, Reply, WireRecord,
+    CallId, Direction, Event, HandshakeResult, InputId, InputNeeded, InputVia, Notification,
+    Output, Ready, Reply, WireRecord,
 };
 pub use raw::RawJson;
 pub use version::{Era, ProtocolVersion, UnknownVersion};

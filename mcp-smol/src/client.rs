@@ -133,6 +133,7 @@ impl Builder {
     ) -> Result<Client, Error> {
         let limit = handshake_limit(core.config());
         let settings = self.settings;
+        let heard = settings.notifications.is_some();
         let group = pid.map(Group);
         let (tx, rx) = async_channel::unbounded();
         let status = Arc::new(Status::default());
@@ -192,7 +193,15 @@ impl Builder {
             .status
             .with(mcp_adapter::State::startup_failure);
         match failure {
-            None => Ok(client),
+            None => {
+                // What the handshake brought (its wire records, early logs)
+                // has reached the handler by the time the client is handed
+                // over.
+                if heard {
+                    client.flush_callbacks().await;
+                }
+                Ok(client)
+            }
             Some(reason) => {
                 let report = client.close().await;
                 Err(Error::startup(reason, url, report.exit, report.stderr))
@@ -317,6 +326,34 @@ impl Client {
             tx: self.inner.tx.clone(),
             done: false,
         })
+    }
+
+    /// Waits until every callback for what the client has received so far
+    /// has run: notifications, progress, violations, wire records. A call's
+    /// future already resolves only after the callbacks for what arrived
+    /// before its answer; this is for what arrives between calls (a log
+    /// notification, the `--wire` record of `notifications/initialized`).
+    /// Returns at once when called from inside a callback, which would
+    /// otherwise wait for itself.
+    ///
+    /// ```no_run
+    /// # use mcp_smol::prelude::*;
+    /// # async fn f(client: mcp_smol::Client) {
+    /// client.flush_callbacks().await;
+    /// # }
+    /// ```
+    pub async fn flush_callbacks(&self) {
+        if mcp_adapter::dispatch::in_callback() {
+            return;
+        }
+        let (tx, rx) = oneshot::channel::<()>();
+        let done = Box::new(move || {
+            let _ = tx.send(());
+        });
+        if self.inner.tx.try_send(Input::Flush { done }).is_ok() {
+            // Dropped unsent when the connection is over: nothing is queued.
+            let _ = rx.await;
+        }
     }
 
     /// Tells the server the client's roots changed (legacy servers; a no-op

@@ -21,7 +21,9 @@ use mcp_proto::api::{CallOptions, Operations};
 use mcp_proto::handler::{InputHandler, NotificationHandler};
 use mcp_proto::http::HttpOptions;
 use mcp_proto::model::{Implementation, ServerCapabilities};
-use mcp_proto::{Call, Config, Era, HttpTransport, ProtocolVersion, Ready, Reply, UsageError};
+use mcp_proto::{
+    Call, Config, Era, HandshakeResult, HttpTransport, ProtocolVersion, Ready, Reply, UsageError,
+};
 use serde::de::DeserializeOwned;
 
 pub use mcp_blocking::mcp_proto;
@@ -211,6 +213,11 @@ impl Client {
         read!(self, c => c.ready())
     }
 
+    /// The server's answer that made the connection ready, as received.
+    pub fn handshake(&self) -> Option<HandshakeResult> {
+        read!(self, c => c.handshake())
+    }
+
     /// The HTTP transport in use (`None` for stdio).
     pub fn http_transport(&self) -> Option<HttpTransport> {
         read!(self, c => c.http_transport())
@@ -249,6 +256,15 @@ impl Client {
     /// Whether the connection is closed.
     pub fn is_closed(&self) -> bool {
         read!(self, c => c.is_closed())
+    }
+
+    /// Waits until every callback for what the client has received so far
+    /// has run.
+    pub fn flush_callbacks(&self) {
+        match self {
+            Client::Blocking(c) => c.flush_callbacks(),
+            Client::Smol(c) => future::block_on(c.flush_callbacks()),
+        }
     }
 
     /// Tells the server the client's roots changed.

@@ -57,6 +57,8 @@ mcp_tests::on_both_adapters!(
     duplicate_unknown_and_early_responses_are_reported_and_ignored,
     a_trickling_server_times_out_and_close_does_not_wait_for_it,
     close_returns_after_every_queued_callback_ran,
+    a_call_returns_after_the_callbacks_for_what_came_before_its_answer,
+    flush_callbacks_waits_for_what_came_between_calls,
 );
 
 /// Closes and checks that nothing is left: the server and its group are
@@ -471,28 +473,35 @@ fn a_flood_of_notifications_is_delivered_in_full_and_the_call_completes(adapter:
     close_clean(&client);
 }
 
-/// A slow handler: callbacks still queued when the call returns (its answer
-/// does not wait for them) have all run once `close` returns, so a program
-/// can read what its handler gathered right after closing.
-fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
-    const N: usize = 300;
-    struct Slow(Arc<AtomicUsize>);
-    impl NotificationHandler for Slow {
-        fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
-            if matches!(n, mcp_blocking::mcp_proto::Notification::Log(_)) {
-                std::thread::sleep(Duration::from_millis(2));
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
+/// A handler that takes 2 ms a log notification.
+struct Slow(Arc<AtomicUsize>);
+
+impl NotificationHandler for Slow {
+    fn notification(&self, n: &mcp_blocking::mcp_proto::Notification) {
+        if matches!(n, mcp_blocking::mcp_proto::Notification::Log(_)) {
+            std::thread::sleep(Duration::from_millis(2));
+            self.0.fetch_add(1, Ordering::SeqCst);
         }
     }
+}
+
+/// A slow handler and notifications that come after the answer: callbacks
+/// still queued when the call returns have all run once `close` returns,
+/// so a program can read what its handler gathered right after closing.
+fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
+    const N: usize = 300;
     let seen = Arc::new(AtomicUsize::new(0));
     let client = Client::builder(adapter)
         .shutdown(quick())
         .notification_handler(Slow(seen.clone()))
-        .spawn(&fault_n("flood", N))
+        .spawn(&fault_n("flood-after", N))
         .unwrap();
-    assert_eq!(echo_text(&client, "done").unwrap(), "done");
+    assert_eq!(echo_text(&client, "done").unwrap(), "answered");
     let at_answer = seen.load(Ordering::SeqCst);
+    // The logs came with the answer: once one has run, all are in.
+    assert!(eventually(Duration::from_secs(5), || seen
+        .load(Ordering::SeqCst)
+        >= 1));
     close_clean(&client);
     assert_eq!(
         seen.load(Ordering::SeqCst),
@@ -501,6 +510,48 @@ fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
     );
     // Otherwise this test shows nothing.
     assert!(at_answer < N, "every callback had run before close");
+}
+
+/// A slow handler and notifications that come before the answer: the call
+/// returns only once the handler has heard every one of them.
+fn a_call_returns_after_the_callbacks_for_what_came_before_its_answer(adapter: Adapter) {
+    const N: usize = 300;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .notification_handler(Slow(seen.clone()))
+        .spawn(&fault_n("flood", N))
+        .unwrap();
+    assert_eq!(echo_text(&client, "done").unwrap(), "done");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        N,
+        "heard when the call returned"
+    );
+    close_clean(&client);
+}
+
+/// Notifications between calls: `flush_callbacks` returns once the
+/// handler has heard all that the client had received.
+fn flush_callbacks_waits_for_what_came_between_calls(adapter: Adapter) {
+    const N: usize = 200;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .notification_handler(Slow(seen.clone()))
+        .spawn(&fault_n("flood-after", N))
+        .unwrap();
+    assert_eq!(echo_text(&client, "x").unwrap(), "answered");
+    // The logs came with the answer: once one has run, all are in.
+    assert!(eventually(Duration::from_secs(5), || seen
+        .load(Ordering::SeqCst)
+        >= 1));
+    let before = seen.load(Ordering::SeqCst);
+    client.flush_callbacks();
+    assert_eq!(seen.load(Ordering::SeqCst), N);
+    // Otherwise this test shows nothing (the handler takes 2 ms each).
+    assert!(before < N, "every callback had run before the flush");
+    close_clean(&client);
 }
 
 fn duplicate_unknown_and_early_responses_are_reported_and_ignored(adapter: Adapter) {

@@ -15,7 +15,7 @@
 
 use crate::config::EraPreference;
 use crate::error::{CloseReason, HandshakeError};
-use crate::event::{Event, Ready};
+use crate::event::{Event, HandshakeResult, Ready};
 use crate::model::{
     codes, DiscoverResult, ErrorObject, InitializeRequestParams, InitializeResult, JsonObject,
 };
@@ -53,7 +53,7 @@ impl Client {
     fn send_initialize_keeping(
         &mut self,
         version: ProtocolVersion,
-        late_discover: Option<Box<DiscoverResult>>,
+        late_discover: Option<Box<(DiscoverResult, RawJson)>>,
     ) {
         let wire = self.alloc_wire();
         self.version = Some(version);
@@ -87,7 +87,7 @@ impl Client {
             if let (Phase::Initializing { late_discover, .. }, Ok(raw)) = (&mut self.phase, answer)
             {
                 if let Ok(d) = raw.decode::<DiscoverResult>() {
-                    *late_discover = Some(Box::new(d));
+                    *late_discover = Some(Box::new((d, raw)));
                 }
             }
             return;
@@ -101,7 +101,7 @@ impl Client {
         self.timers.clear(Timer::Handshake);
         match answer {
             Ok(raw) => match raw.decode::<DiscoverResult>() {
-                Ok(d) => self.adopt_discover(d),
+                Ok(d) => self.adopt_discover(d, raw),
                 Err(e) => self.not_modern(
                     format!("server/discover answered with something else: {e}"),
                     None,
@@ -130,7 +130,11 @@ impl Client {
             Err(err) if err.is_modern_error() => {
                 // Modern for sure, but the probe told nothing about the
                 // server's capabilities: proceed without them.
-                self.become_ready(version, ServerView::default());
+                self.become_ready(
+                    version,
+                    ServerView::default(),
+                    HandshakeResult::DiscoverError(err),
+                );
             }
             Err(err) => self.not_modern(format!("server/discover failed: {err}"), Some(err)),
         }
@@ -161,7 +165,7 @@ impl Client {
         }
     }
 
-    fn adopt_discover(&mut self, d: DiscoverResult) {
+    fn adopt_discover(&mut self, d: DiscoverResult, raw: RawJson) {
         if let Some(v) = self.pick(&d.supported_versions, Era::Modern) {
             let info = d.server_info();
             self.become_ready(
@@ -172,6 +176,7 @@ impl Client {
                     info,
                     instructions: d.instructions,
                 },
+                HandshakeResult::Discover(raw),
             );
             return;
         }
@@ -218,11 +223,12 @@ impl Client {
                         info: Some(result.server_info),
                         instructions: result.instructions,
                     },
+                    HandshakeResult::Initialize(raw),
                 );
             }
-            Err(error) => match late {
-                Some(d) if self.pick(&d.supported_versions, Era::Modern).is_some() => {
-                    self.adopt_discover(*d)
+            Err(error) => match late.map(|b| *b) {
+                Some((d, raw)) if self.pick(&d.supported_versions, Era::Modern).is_some() => {
+                    self.adopt_discover(d, raw)
                 }
                 _ => self.fail(HandshakeError::Rejected {
                     method: "initialize",
@@ -278,10 +284,16 @@ impl Client {
             .max()
     }
 
-    fn become_ready(&mut self, version: ProtocolVersion, server: ServerView) {
+    fn become_ready(
+        &mut self,
+        version: ProtocolVersion,
+        server: ServerView,
+        handshake: HandshakeResult,
+    ) {
         self.version = Some(version);
         self.server = server;
         self.phase = Phase::Ready;
+        self.handshake = Some(handshake.clone());
         self.events.push_back(Event::Ready(Box::new(Ready {
             era: version.era(),
             version,
@@ -289,6 +301,7 @@ impl Client {
             capabilities: self.server.capabilities.clone(),
             capabilities_known: self.server.capabilities_known,
             instructions: self.server.instructions.clone(),
+            handshake,
         })));
         if self.http.is_some() {
             self.http_ready();

@@ -13,7 +13,7 @@
 //! ever waits on an answer that cannot come.
 
 use crate::error::{RequestError, UsageError};
-use crate::event::{CallId, Event, InputId, InputNeeded};
+use crate::event::{CallId, Event, InputId, InputNeeded, InputVia};
 use crate::model::{
     codes, CreateMessageResult, ElicitAction, ElicitRequestParams, ElicitResult, ErrorObject,
     InputRequest, InputResponse, ListRootsResult, RequestId,
@@ -90,18 +90,35 @@ impl Client {
         }
         let id = InputId(self.next_input);
         self.next_input += 1;
-        let call = match &origin {
+        let (call, via) = match &origin {
             Origin::Legacy { server_id } => {
                 self.server_requests.insert(server_id.clone(), id);
-                None
+                let via = InputVia::ServerRequest {
+                    id: server_id.clone(),
+                };
+                (self.http_context_call(), via)
             }
-            Origin::Mrtr { call, .. } | Origin::UrlRequired { call, .. } => {
+            Origin::Mrtr { call, key } => {
                 if let Some(m) = self.calls.get_mut(call).and_then(|c| c.mrtr.as_mut()) {
                     m.waiting.insert(id);
                 }
-                Some(*call)
+                let round = self.calls.get(call).map_or(0, |c| c.rounds);
+                let via = InputVia::InputRequired {
+                    key: key.clone(),
+                    round,
+                };
+                (Some(*call), via)
+            }
+            Origin::UrlRequired { call, .. } => {
+                if let Some(m) = self.calls.get_mut(call).and_then(|c| c.mrtr.as_mut()) {
+                    m.waiting.insert(id);
+                }
+                (Some(*call), InputVia::UrlElicitationRequired)
             }
         };
+        let call_method = call
+            .and_then(|c| self.calls.get(&c))
+            .map(|c| c.method.clone());
         self.inputs.insert(
             id,
             PendingInput {
@@ -115,6 +132,8 @@ impl Client {
             .push_back(Event::InputNeeded(Box::new(InputNeeded {
                 id,
                 call,
+                call_method,
+                via,
                 request,
             })));
     }

@@ -87,7 +87,7 @@ enum Phase {
     },
     /// `initialize` is out. A probe may still be answered late.
     Initializing {
-        late_discover: Option<Box<crate::model::DiscoverResult>>,
+        late_discover: Option<Box<(crate::model::DiscoverResult, crate::RawJson)>>,
     },
     Ready,
     Closed,
@@ -124,6 +124,8 @@ pub struct Client {
     phase: Phase,
     version: Option<ProtocolVersion>,
     server: ServerView,
+    /// The answer that made the connection ready.
+    handshake: Option<crate::HandshakeResult>,
     log_level: Option<LoggingLevel>,
 
     next_wire: i64,
@@ -183,6 +185,7 @@ impl Client {
             phase: Phase::Closed,
             version: None,
             server: ServerView::default(),
+            handshake: None,
             log_level: None,
             next_wire: 1,
             next_call: 1,
@@ -298,7 +301,9 @@ impl Client {
     }
 
     /// Checks the server is alive: `ping` in the legacy era, `server/discover`
-    /// in the modern era (which has no ping).
+    /// in the modern era (which has no ping; the reply's method says which
+    /// was sent). A literal `ping` to a modern server: `request_raw` with
+    /// `Config::enforce_revision` off.
     pub fn ping(&mut self, now: Instant, opts: RequestOptions) -> Result<CallId, UsageError> {
         self.start(now, Call::Ping, opts)
     }
@@ -510,6 +515,12 @@ impl Client {
     /// The server's capabilities, once ready.
     pub fn server_capabilities(&self) -> Option<&ServerCapabilities> {
         matches!(self.phase, Phase::Ready).then_some(&self.server.capabilities)
+    }
+
+    /// The server's answer that made the connection ready, as received
+    /// (the `initialize` or `server/discover` result).
+    pub fn handshake(&self) -> Option<&crate::HandshakeResult> {
+        self.handshake.as_ref()
     }
 
     /// The server's identity, once ready (if it gave one).

@@ -74,7 +74,8 @@ impl Client {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
-        if call.info.legacy_only && modern || call.info.modern_only && !modern {
+        let foreign = call.info.legacy_only && modern || call.info.modern_only && !modern;
+        if foreign && self.cfg.enforce_revision {
             let method = call.method.clone();
             self.finish(id, Err(RequestError::NotInRevision { method, version }));
             return;

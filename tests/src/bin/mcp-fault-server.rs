@@ -26,6 +26,8 @@
 //! - `sized N`: answers with a frame of exactly N bytes (without the line
 //!   end), text of `x`s;
 //! - `flood N`: N log notifications first, as fast as the pipe takes them;
+//! - `flood-after N`: the answer (`answered`) first, then N log
+//!   notifications;
 //! - `flood-kib N`: N log notifications of 1 KiB each first (`data` is
 //!   `{"seq": i, "pad": ...}`);
 //! - `bad-lines N`: N short lines that are not JSON first;
@@ -188,6 +190,14 @@ fn inject(
             return Ok(true);
         }
         "flood" => write_logs(out, arg, |i| json!(i))?,
+        "flood-after" => {
+            // One write, so the logs arrive with the answer.
+            let mut all = line(&text_result(id, "answered"));
+            write_logs(&mut all, arg, |i| json!(i))?;
+            out.write_all(&all)?;
+            out.flush()?;
+            return Ok(true);
+        }
         "flood-kib" => {
             let pad = "x".repeat(1000);
             write_logs(out, arg, |i| json!({"seq": i, "pad": pad}))?;

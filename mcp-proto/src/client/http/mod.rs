@@ -1819,6 +1819,15 @@ impl Client {
     }
 
     /// The listen stream a notification without a subscription id came on.
+    /// The call whose response stream the message being read came on.
+    pub(super) fn http_context_call(&self) -> Option<CallId> {
+        let wire = self.http.as_ref()?.context?;
+        match self.wire.get(&wire)? {
+            Wire::Call(call) | Wire::HeaderRefresh { call, .. } => Some(*call),
+            _ => None,
+        }
+    }
+
     pub(super) fn http_context_listen(&self) -> Option<i64> {
         let wire = self.http.as_ref()?.context?;
         self.subs.is_listen(wire).then_some(wire)
