@@ -34,7 +34,9 @@ use crate::{Error, ExitStatus, Shutdown};
 pub enum Input {
     /// The application starts a call.
     Start {
-        /// The adapter's handle on the call, for cancelling it.
+        /// The adapter's handle on the call, unique in the client: the
+        /// call's [`CallId`] (what progress reports and input requests
+        /// name), for cancelling it.
         ticket: u64,
         /// The request.
         call: Call,
@@ -168,7 +170,6 @@ pub struct Parts {
 
 /// A call waiting for its answer.
 struct Waiting {
-    ticket: u64,
     reply: ReplyFn,
     progress: Option<ProgressFn>,
     from_callback: bool,
@@ -185,7 +186,6 @@ pub struct Session {
     answers: AnswerFn,
     life: Lifecycle,
     calls: HashMap<CallId, Waiting>,
-    tickets: HashMap<u64, CallId>,
     /// I/O put aside while making room in the core's event queue.
     io: VecDeque<Io>,
     http: bool,
@@ -227,7 +227,6 @@ impl Session {
             answers: parts.answers,
             life: Lifecycle::new(parts.group, parts.shutdown),
             calls: HashMap::new(),
-            tickets: HashMap::new(),
             io: VecDeque::new(),
             transport_closed: false,
             deferred: None,
@@ -265,16 +264,17 @@ impl Session {
                 progress,
                 reply,
                 from_callback,
-            } => match self.core.start(now, call, opts) {
+            } => match self
+                .core
+                .start_with_id(now, Some(CallId(ticket)), call, opts)
+            {
                 Ok(id) => {
-                    self.tickets.insert(ticket, id);
                     if from_callback {
                         self.backlog.nested_call(true);
                     }
                     self.calls.insert(
                         id,
                         Waiting {
-                            ticket,
                             reply,
                             progress,
                             from_callback,
@@ -291,7 +291,8 @@ impl Session {
                 }
             },
             Input::Cancel { ticket } => {
-                if let Some(id) = self.tickets.get(&ticket).copied() {
+                let id = CallId(ticket);
+                if self.calls.contains_key(&id) {
                     self.core.cancel(now, id, None);
                 }
             }
@@ -451,7 +452,6 @@ impl Session {
         for (_, w) in std::mem::take(&mut self.calls) {
             self.deliver(w, Err(Error::closed(reason.clone())));
         }
-        self.tickets.clear();
         // What waited for room goes now: the callbacks run before the
         // dispatcher's thread ends.
         while let Some((item, weight)) = self.backlog.pop() {
@@ -565,7 +565,6 @@ impl Session {
             }
             Event::Response { call, result } => {
                 if let Some(w) = self.calls.remove(&call) {
-                    self.tickets.remove(&w.ticket);
                     let result = result.map_err(|e| self.convert(e));
                     self.deliver(w, result);
                 }

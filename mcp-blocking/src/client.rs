@@ -592,6 +592,14 @@ pub struct PendingCall {
 }
 
 impl PendingCall {
+    /// The call's id: the one progress reports
+    /// (`NotificationHandler::progress`) and input requests
+    /// (`InputNeeded::call`) name it by, so callbacks can be told apart by
+    /// the call they belong to.
+    pub fn id(&self) -> mcp_proto::CallId {
+        mcp_proto::CallId(self.ticket)
+    }
+
     /// Waits for the answer. Bounded by the call's timeout.
     pub fn wait(self) -> Result<Reply, Error> {
         if let Ok(r) = self.rx.try_recv() {

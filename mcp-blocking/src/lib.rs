@@ -45,10 +45,55 @@
 //!   short-lived server after another does not pay for new threads each
 //!   time.
 //!
-//! Callbacks run in the order their messages arrived, and every progress
-//! callback of a call has run before the call returns. A callback that
-//! panics loses only its own report; an input handler that panics refuses
-//! the request, so the call goes on rather than waiting for an answer.
+//! Callbacks run in the order their messages arrived, on one thread. A call
+//! returns only after every callback for what arrived before its answer has
+//! run (its progress reports, and what the notification handler had yet to
+//! hear); [`Client::flush_callbacks`] waits for the callbacks of whatever
+//! came since, and [`Client::spawn`] and [`Client::connect_http`] return
+//! after the callbacks of the handshake. A call made from inside a callback
+//! is answered at once (the callbacks it would wait behind cannot run
+//! before it returns). A callback that panics loses only its own report; an
+//! input handler that panics refuses the request, so the call goes on
+//! rather than waiting for an answer.
+//!
+//! Knowing what happened, and for which call:
+//!
+//! ```no_run
+//! use mcp_blocking::mcp_proto::api::CallOptions;
+//! use mcp_blocking::mcp_proto::model::{ClientCapabilities, ElicitResult, ElicitationCapability, JsonObject};
+//! use mcp_blocking::mcp_proto::Call;
+//! use mcp_blocking::prelude::*;
+//!
+//! // Exactly these capabilities: the configuration decides; the handler's
+//! // own `capabilities()` count only when the configuration declares none
+//! // of elicitation, sampling and roots.
+//! let declared = ClientCapabilities {
+//!     elicitation: Some(ElicitationCapability { form: Some(JsonObject::new()), ..Default::default() }),
+//!     ..ClientCapabilities::default()
+//! };
+//! let client = Client::builder()
+//!     .config(Config::default().with_capabilities(declared))
+//!     // Told which call asks, and whether by a server request or a
+//!     // 2026-07-28 `input_required` round.
+//!     .input_handler(InputHandlers::new().on_elicit_with_context(|_form, input| {
+//!         println!("{:?} asked during {:?} ({:?})", input.via, input.call, input.call_method);
+//!         ElicitResult::decline()
+//!     }))
+//!     .notification_handler(OnNotification(|n: &Notification| println!("{n:?}")))
+//!     .spawn(&ServerCommand::new("my-mcp-server"))?;
+//! // The `initialize` or `server/discover` result as the server sent it.
+//! let handshake = client.handshake().expect("ready");
+//! println!("{} answered with {:?}", handshake.method(), handshake.raw());
+//! // A call's id is what its progress reports and input requests name.
+//! let call = Call::raw("tools/call", serde_json::json!({"name": "ask_name"}).as_object().cloned().unwrap());
+//! let pending = client.start(call, CallOptions::default())?;
+//! println!("started {}", pending.id());
+//! // It returns after every callback for what came before its answer.
+//! let reply = pending.wait()?;
+//! // And this waits for the callbacks of whatever came since.
+//! client.flush_callbacks();
+//! # Ok::<(), mcp_blocking::Error>(())
+//! ```
 //!
 //! Errors say what happened: [`Error::ServerExited`] carries the exit status
 //! and the tail of stderr; a call in flight when the server dies fails at

@@ -33,6 +33,9 @@ pub enum UsageError {
         /// The configured limit.
         limit: usize,
     },
+    /// `start_with_id` was given the id of a call that has not ended.
+    #[error("{0} is the id of a call that has not ended: choose another")]
+    CallIdInUse(CallId),
     /// Request params must serialize to a JSON object.
     #[error("params of {method} must serialize to a JSON object, got {got}")]
     ParamsNotObject {

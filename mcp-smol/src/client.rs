@@ -422,6 +422,14 @@ pub struct PendingCall {
 }
 
 impl PendingCall {
+    /// The call's id: the one progress reports
+    /// (`NotificationHandler::progress`) and input requests
+    /// (`InputNeeded::call`) name it by, so callbacks can be told apart by
+    /// the call they belong to.
+    pub fn id(&self) -> mcp_proto::CallId {
+        mcp_proto::CallId(self.ticket)
+    }
+
     /// Cancels the call (the server is told); the future then resolves to
     /// `Error::Cancelled`.
     pub fn cancel(&self) {

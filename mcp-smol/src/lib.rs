@@ -51,9 +51,13 @@
 //! [`Client::close`] does the same and waits for it.
 //!
 //! Callbacks (notifications, progress, stderr lines, input requests) run on
-//! threads of the client's own, in the order their messages arrived, and
-//! every progress callback of a call has run before the call's future
-//! resolves.
+//! threads of the client's own, in the order their messages arrived. A
+//! call's future resolves only after every callback for what arrived
+//! before its answer has run; [`Client::flush_callbacks`] waits for the
+//! callbacks of whatever came since, and [`Client::spawn`] and
+//! [`Client::connect_http`] return after the callbacks of the handshake.
+//! A call made from inside a callback is answered at once (the callbacks
+//! it would wait behind cannot run before it returns).
 //!
 //! Memory follows the configured limits whatever the server writes: while
 //! the callbacks lag behind by more than `Limits::max_queued_events` or

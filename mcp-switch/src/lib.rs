@@ -314,6 +314,14 @@ pub enum Pending {
 }
 
 impl Pending {
+    /// The call's id, as progress reports and input requests name it.
+    pub fn id(&self) -> mcp_proto::CallId {
+        match self {
+            Pending::Blocking(p) => p.id(),
+            Pending::Smol(p) => p.id(),
+        }
+    }
+
     /// Waits for the answer.
     pub fn wait(self) -> Result<Reply, Error> {
         match self {

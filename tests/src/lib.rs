@@ -75,31 +75,45 @@ pub fn js_deps() -> PathBuf {
 pub fn fault_server() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let out = Command::new(cargo)
-                .current_dir(workspace())
-                .args([
-                    "build",
-                    "--quiet",
-                    "--workspace",
-                    "--all-features",
-                    "--bin",
-                    "mcp-fault-server",
-                    "--message-format=json",
-                ])
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("cargo runs");
-            assert!(out.status.success(), "building mcp-fault-server failed");
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-                .next_back()
-                .expect("cargo names the mcp-fault-server executable")
-        })
+        .get_or_init(|| built_binary("mcp-fault-server"))
         .clone()
+}
+
+/// The bundled demo server (`mcp-demo-server`: every feature, both eras;
+/// `--legacy-only` or `--modern-only` for one), built as
+/// [`fault_server`] is.
+pub fn demo_server() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| built_binary("mcp-demo-server"))
+        .clone()
+}
+
+/// Builds the workspace binary `name` (see [`fault_server`]) and gives its
+/// path.
+fn built_binary(name: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(workspace())
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--all-features",
+            "--bin",
+            name,
+            "--message-format=json",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "building {name} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .next_back()
+        .unwrap_or_else(|| panic!("cargo names the {name} executable"))
 }
 
 /// The process's peak resident memory so far (`VmHWM`), in bytes.

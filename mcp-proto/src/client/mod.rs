@@ -130,6 +130,8 @@ pub struct Client {
 
     next_wire: i64,
     next_call: u64,
+    /// The id `start_with_id` was given, for `issue` to take.
+    chosen_id: Option<CallId>,
     next_input: u64,
 
     /// Hashed, not ordered: every call is looked up several times on its
@@ -189,6 +191,7 @@ impl Client {
             log_level: None,
             next_wire: 1,
             next_call: 1,
+            chosen_id: None,
             next_input: 1,
             calls: FxHashMap::default(),
             wire: FxHashMap::default(),
@@ -228,14 +231,36 @@ impl Client {
 
     // ----- commands -------------------------------------------------------
 
-    /// Starts a call: the one entry point the typed wrappers below and the
-    /// adapters use. The call ends in exactly one [`Event::Response`].
+    /// Starts a call: the one entry point the typed wrappers below use. The
+    /// call ends in exactly one [`Event::Response`].
     pub fn start(
         &mut self,
         now: Instant,
         call: Call,
         opts: RequestOptions,
     ) -> Result<CallId, UsageError> {
+        self.start_with_id(now, None, call, opts)
+    }
+
+    /// [`start`](Client::start), under an id the driver chose (`Some`), so
+    /// that an adapter can hand its caller the call's id before the call
+    /// reaches the core: events about the call (progress, input requests)
+    /// carry it. Fails with [`UsageError::CallIdInUse`] while a call with
+    /// that id has not ended. A driver uses one way of naming calls or the
+    /// other, not both.
+    pub fn start_with_id(
+        &mut self,
+        now: Instant,
+        id: Option<CallId>,
+        call: Call,
+        opts: RequestOptions,
+    ) -> Result<CallId, UsageError> {
+        if let Some(id) = id {
+            if self.calls.contains_key(&id) {
+                return Err(UsageError::CallIdInUse(id));
+            }
+        }
+        self.chosen_id = id;
         let none = JsonObject::new;
         match call {
             Call::Request { method, params } => {
@@ -575,6 +600,7 @@ impl Client {
         params: JsonObject,
         opts: RequestOptions,
     ) -> Result<CallId, UsageError> {
+        let chosen = self.chosen_id.take();
         self.advance(now);
         if self.closed.is_some() {
             return Err(UsageError::Closed);
@@ -583,8 +609,17 @@ impl Client {
         if self.calls.len() >= limit {
             return Err(UsageError::TooManyPending { limit });
         }
-        let id = CallId(self.next_call);
-        self.next_call += 1;
+        let id = match chosen {
+            Some(id) => {
+                self.next_call = self.next_call.max(id.0.saturating_add(1));
+                id
+            }
+            None => {
+                let id = CallId(self.next_call);
+                self.next_call += 1;
+                id
+            }
+        };
         let info = methods::info(&method);
         let user_token = params
             .get("_meta")
