@@ -475,3 +475,45 @@ fn an_initialize_result_that_does_not_decode_closes_the_connection() {
         }))
     ));
 }
+
+#[test]
+fn the_handshake_result_is_kept_as_the_server_sent_it() {
+    use mcp_proto::HandshakeResult;
+    // Modern: the whole DiscoverResult, fields `Ready` has none for too.
+    let pair = handshake(ServerConfig::modern());
+    let ready = ready_event(&pair);
+    let HandshakeResult::Discover(raw) = &ready.handshake else {
+        panic!("{:?}", ready.handshake)
+    };
+    let sent: serde_json::Value = serde_json::from_str(raw.get()).unwrap();
+    assert!(sent["supportedVersions"].is_array(), "{sent}");
+    assert_eq!(pair.client.handshake(), Some(&ready.handshake));
+    assert_eq!(
+        ready.handshake.discover().unwrap().supported_versions,
+        sent["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    );
+    // Legacy: the InitializeResult.
+    let pair = handshake(ServerConfig::legacy());
+    let ready = ready_event(&pair);
+    assert_eq!(ready.handshake.method(), "initialize");
+    let init = ready.handshake.initialize().unwrap();
+    assert_eq!(Some(init.server_info), ready.server_info);
+    // A modern error to the probe: the error is what there is.
+    let mut raw = Raw::new(Config::default());
+    let probe = raw.last_id();
+    raw.feed_json(json!({"jsonrpc": "2.0", "id": probe,
+        "error": {"code": -32020, "message": "header mismatch"}}));
+    assert!(
+        matches!(
+            raw.client.handshake(),
+            Some(HandshakeResult::DiscoverError(e)) if e.code == -32020
+        ),
+        "{:?}",
+        raw.events
+    );
+}

@@ -780,3 +780,49 @@ fn params_that_fail_to_serialize_are_a_usage_error() {
     );
     assert_eq!(pair.client.pending_calls(), 0);
 }
+
+#[test]
+fn a_driver_may_name_its_calls() {
+    use mcp_proto::{Call, CallId, UsageError};
+    let mut pair = ready(Config::default(), ServerConfig::legacy());
+    let call = || Call::request::<CallTool>(&CallToolRequestParams::new("echo")).unwrap();
+    let id = pair
+        .client
+        .start_with_id(
+            pair.now,
+            Some(CallId(40)),
+            call(),
+            RequestOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(id, CallId(40));
+    // Not twice while it is out.
+    assert_eq!(
+        pair.client.start_with_id(
+            pair.now,
+            Some(CallId(40)),
+            call(),
+            RequestOptions::default()
+        ),
+        Err(UsageError::CallIdInUse(CallId(40)))
+    );
+    // Ids the core picks later never collide with it.
+    let next = pair
+        .client
+        .start(pair.now, call(), RequestOptions::default())
+        .unwrap();
+    assert!(next.0 > 40, "{next}");
+    pair.drive();
+    assert!(outcome(pair.events(), id).is_ok());
+    assert!(outcome(pair.events(), next).is_ok());
+    // Once it ended, the id may be used again.
+    assert!(pair
+        .client
+        .start_with_id(
+            pair.now,
+            Some(CallId(40)),
+            call(),
+            RequestOptions::default()
+        )
+        .is_ok());
+}
