@@ -252,6 +252,13 @@ impl InputHandler for InputHandlers {
 
 /// Hears what the server says besides answers. Every method defaults to
 /// doing nothing; implement the ones you need.
+///
+/// The adapters call it on one thread, in the order the messages arrived,
+/// and a call returns only after the callbacks for what arrived before its
+/// answer have run. So a callback must not wait for a call another thread
+/// makes on the same client (nor for anything that waits for one): that
+/// call's answer would wait behind the callback. A call made from inside a
+/// callback is fine; it is answered at once.
 pub trait NotificationHandler: Send + Sync {
     /// A notification (logs, list changes, resource updates, ...).
     fn notification(&self, notification: &Notification) {
