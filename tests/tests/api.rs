@@ -243,41 +243,32 @@ fn the_capabilities_on_the_wire_are_exactly_the_declared_ones(adapter: Adapter) 
         }),
         ..ClientCapabilities::default()
     };
+    let declared = |era: Era, config: Config| {
+        let wire = Arc::new(Wire::default());
+        let client = Client::builder(adapter)
+            .config(config.with_raw_wire_tap())
+            .input_handler(handler())
+            .notification_handler(wire.clone())
+            .spawn(&demo(era))
+            .unwrap();
+        client.list_tools().unwrap();
+        client.close();
+        let records = wire.0.lock().unwrap();
+        declared_on_the_wire(&records)
+    };
     for era in ERAS {
         // The configuration's declaration, exactly, though the handler
         // could answer more.
-        let wire = Arc::new(Wire::default());
-        let client = Client::builder(adapter)
-            .config(
-                Config::default()
-                    .with_raw_wire_tap()
-                    .with_capabilities(form_only.clone()),
-            )
-            .input_handler(handler())
-            .notification_handler(wire.clone())
-            .spawn(&demo(era))
-            .unwrap();
-        client.list_tools().unwrap();
-        let declared = declared_on_the_wire(&wire.0.lock().unwrap());
-        assert_eq!(declared, json!({"elicitation": {"form": {}}}), "{era:?}");
-        client.close();
+        let exact = declared(era, Config::default().with_capabilities(form_only.clone()));
+        assert_eq!(exact, json!({"elicitation": {"form": {}}}), "{era:?}");
         // None of the three in the configuration: the handler's.
-        let wire = Arc::new(Wire::default());
-        let client = Client::builder(adapter)
-            .config(Config::default().with_raw_wire_tap())
-            .input_handler(handler())
-            .notification_handler(wire.clone())
-            .spawn(&demo(era))
-            .unwrap();
-        client.list_tools().unwrap();
-        let declared = declared_on_the_wire(&wire.0.lock().unwrap());
+        let theirs = declared(era, Config::default());
         assert!(
-            declared["elicitation"]["url"].is_object(),
-            "{era:?}: {declared}"
+            theirs["elicitation"]["url"].is_object(),
+            "{era:?}: {theirs}"
         );
-        assert!(declared["sampling"].is_object(), "{era:?}: {declared}");
-        assert!(declared.get("roots").is_some(), "{era:?}: {declared}");
-        client.close();
+        assert!(theirs["sampling"].is_object(), "{era:?}: {theirs}");
+        assert!(theirs.get("roots").is_some(), "{era:?}: {theirs}");
     }
 }
 

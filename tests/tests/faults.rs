@@ -485,17 +485,24 @@ impl NotificationHandler for Slow {
     }
 }
 
+/// A client of the fault server in `mode` with `n`, heard by [`Slow`]; and
+/// how many logs it has heard.
+fn slow_client(adapter: Adapter, mode: &str, n: usize) -> (Client, Arc<AtomicUsize>) {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder(adapter)
+        .shutdown(quick())
+        .notification_handler(Slow(seen.clone()))
+        .spawn(&fault_n(mode, n))
+        .unwrap();
+    (client, seen)
+}
+
 /// A slow handler and notifications that come after the answer: callbacks
 /// still queued when the call returns have all run once `close` returns,
 /// so a program can read what its handler gathered right after closing.
 fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
     const N: usize = 300;
-    let seen = Arc::new(AtomicUsize::new(0));
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .notification_handler(Slow(seen.clone()))
-        .spawn(&fault_n("flood-after", N))
-        .unwrap();
+    let (client, seen) = slow_client(adapter, "flood-after", N);
     assert_eq!(echo_text(&client, "done").unwrap(), "answered");
     let at_answer = seen.load(Ordering::SeqCst);
     // The logs came with the answer: once one has run, all are in.
@@ -516,12 +523,7 @@ fn close_returns_after_every_queued_callback_ran(adapter: Adapter) {
 /// returns only once the handler has heard every one of them.
 fn a_call_returns_after_the_callbacks_for_what_came_before_its_answer(adapter: Adapter) {
     const N: usize = 300;
-    let seen = Arc::new(AtomicUsize::new(0));
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .notification_handler(Slow(seen.clone()))
-        .spawn(&fault_n("flood", N))
-        .unwrap();
+    let (client, seen) = slow_client(adapter, "flood", N);
     assert_eq!(echo_text(&client, "done").unwrap(), "done");
     assert_eq!(
         seen.load(Ordering::SeqCst),
@@ -535,12 +537,7 @@ fn a_call_returns_after_the_callbacks_for_what_came_before_its_answer(adapter: A
 /// handler has heard all that the client had received.
 fn flush_callbacks_waits_for_what_came_between_calls(adapter: Adapter) {
     const N: usize = 200;
-    let seen = Arc::new(AtomicUsize::new(0));
-    let client = Client::builder(adapter)
-        .shutdown(quick())
-        .notification_handler(Slow(seen.clone()))
-        .spawn(&fault_n("flood-after", N))
-        .unwrap();
+    let (client, seen) = slow_client(adapter, "flood-after", N);
     assert_eq!(echo_text(&client, "x").unwrap(), "answered");
     // The logs came with the answer: once one has run, all are in.
     assert!(eventually(Duration::from_secs(5), || seen
