@@ -195,7 +195,7 @@ impl Builder {
                             let woken = Arc::downgrade(&l);
                             conn.on_read_ack(Box::new(move || {
                                 if let Some(l) = woken.upgrade() {
-                                    l.wake_reader();
+                                    l.wake();
                                 }
                             }));
                             Box::new(move || l.background(&reader_conn))

@@ -138,14 +138,11 @@ impl Lead {
         std::ptr::from_ref(self) as usize
     }
 
-    fn wake(&self) {
+    /// Interrupts whoever polls the pipe (an answer came for the leader,
+    /// a caller wants the token, the session acked the last chunk).
+    pub(crate) fn wake(&self) {
         // Non-blocking: a full pipe already holds a wake-up.
         let _ = rustix::io::write(&self.wake_tx, &[1]);
-    }
-
-    /// The session acked the last chunk: whoever holds the pipe reads on.
-    pub(crate) fn wake_reader(&self) {
-        self.wake();
     }
 
     /// Called once the answer to `ticket` has been sent (or dropped
@@ -295,8 +292,7 @@ impl Lead {
         }
         let pipe_ready = !fds[0].revents().is_empty();
         if !fds[1].revents().is_empty() {
-            let mut sink = [0u8; 64];
-            while matches!(rustix::io::read(&self.wake_rx, &mut sink), Ok(n) if n > 0) {}
+            self.drain_wakes();
         }
         if !pipe_ready {
             return Step::Woken;
@@ -309,10 +305,15 @@ impl Lead {
         let timeout = limit.map(timespec);
         let mut fds = [PollFd::new(&self.wake_rx, PollFlags::IN)];
         if poll(&mut fds, timeout.as_ref()).is_ok() && !fds[0].revents().is_empty() {
-            let mut sink = [0u8; 64];
-            while matches!(rustix::io::read(&self.wake_rx, &mut sink), Ok(n) if n > 0) {}
+            self.drain_wakes();
         }
         Step::Woken
+    }
+
+    /// Empties the wake pipe: the wake-ups in it have been seen.
+    fn drain_wakes(&self) {
+        let mut sink = [0u8; 64];
+        while matches!(rustix::io::read(&self.wake_rx, &mut sink), Ok(n) if n > 0) {}
     }
 
     /// Reads what the pipe holds now; `None` if it holds nothing.
