@@ -130,6 +130,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod auth;
 mod call;
 mod client;
 mod config;
