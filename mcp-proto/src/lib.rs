@@ -31,7 +31,8 @@
 //!
 //! # Out of scope
 //! Spawning servers, reading pipes, sockets, TLS, timers: that is the
-//! adapters' job. Authorization comes in a later version of this crate.
+//! adapters' job. Authorization (OAuth for HTTP servers) is being built in
+//! [`auth`]; the login flow is not there yet.
 //!
 //! # The run loop
 //!
